@@ -1,0 +1,123 @@
+"""The edge of every route: auth, body parsing, and the one map from errors to HTTP.
+
+Routes are declared with :func:`endpoint`, which also records what the OpenAPI
+document needs (request schema, statuses), so the document and the routes cannot drift.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from chalice import Blueprint, CognitoUserPoolAuthorizer, Response
+
+from chalicelib.auth import Principal, principal_from_request
+from chalicelib.config import settings
+from chalicelib.domain.errors import DomainError, InvalidInput, PayloadTooLarge
+
+logger = Logger(service="weitao-api")
+
+
+@dataclass(frozen=True)
+class EndpointDoc:
+    path: str
+    method: str
+    summary: str
+    public: bool
+    request_schema: str | None
+    statuses: tuple[int, ...]
+    query: tuple[str, ...]
+
+
+ENDPOINTS: list[EndpointDoc] = []
+
+
+@dataclass
+class Reply:
+    body: Any = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Call:
+    """One request as a route sees it: the caller, the query, the parsed JSON body."""
+
+    def __init__(self, request: Any, principal: Principal | None) -> None:
+        self.request = request
+        self._principal = principal
+
+    @property
+    def principal(self) -> Principal:
+        assert self._principal is not None, "public routes have no principal"
+        return self._principal
+
+    def query(self, name: str) -> str | None:
+        return (self.request.query_params or {}).get(name)
+
+    def header(self, name: str) -> str | None:
+        return self.request.headers.get(name.lower())
+
+    def json(self) -> Any:
+        raw = self.request.raw_body or b""
+        if len(raw) > settings.max_body_bytes:
+            raise PayloadTooLarge(f"request body is {len(raw)} bytes; the limit is {settings.max_body_bytes}")
+        if not raw.strip():
+            raise InvalidInput("request body is required", details=[{"pointer": "", "message": "is required"}])
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as error:
+            raise InvalidInput("request body is not valid UTF-8 JSON",
+                               details=[{"pointer": "", "message": str(error)[:200]}]) from None
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    payload = "" if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    all_headers = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
+    return Response(body=payload, status_code=status, headers=all_headers)
+
+
+def error_response(status: int, code: str, message: str, details: list[Any] | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    return json_response(status, {"error": {"code": code, "message": message, "details": details or []}}, headers)
+
+
+def _route_authorizer() -> CognitoUserPoolAuthorizer | None:
+    # Deployed, API Gateway verifies tokens before Lambda runs; locally we verify (auth.py).
+    if settings.auth_mode == "cognito":
+        return CognitoUserPoolAuthorizer("weitao-users", provider_arns=[settings.cognito_user_pool_arn])
+    return None
+
+
+def endpoint(bp: Blueprint, path: str, method: str, summary: str, *, public: bool = False,
+             request_schema: str | None = None, statuses: tuple[int, ...] = (200,),
+             query: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a route whose view takes ``(call, **url_params)`` and returns a :class:`Reply` or a body."""
+    extra = () if public else (401, 403, 404)
+    documented = tuple(sorted({*statuses, 400, *extra, *((413, 415) if request_schema else ())}))
+    ENDPOINTS.append(EndpointDoc(path, method, summary, public, request_schema, documented, query))
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def handler(**params: str) -> Response:
+            request = bp.current_request
+            try:
+                principal = None if public else principal_from_request(request.headers, request.context)
+                result = view(Call(request, principal), **params)
+                reply = result if isinstance(result, Reply) else Reply(result)
+                return json_response(reply.status, reply.body, reply.headers)
+            except DomainError as error:
+                logger.info("request refused", status=error.status, code=error.code, reason=error.message)
+                return error_response(error.status, error.code, error.message, error.details, error.headers)
+            except Exception:
+                logger.exception("request failed", path=path, method=method)
+                return error_response(500, "internal", "something went wrong on our side; please retry")
+
+        auth = None if public else _route_authorizer()
+        bp.route(path, methods=[method], authorizer=auth, content_types=["application/json"])(handler)
+        return handler
+
+    return decorate

@@ -1,0 +1,51 @@
+"""Time on the platform's calendar (Asia/Shanghai) and the one clock every module reads.
+
+Tests pin the clock with :func:`set_now`; production code calls :func:`now`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+_now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+
+
+def now() -> datetime:
+    """The current instant, timezone-aware (UTC)."""
+    return _now()
+
+
+def set_now(func: Callable[[], datetime] | None) -> None:
+    """Pin the clock (tests, demo back-fill); ``None`` restores the wall clock."""
+    global _now
+    _now = func or (lambda: datetime.now(UTC))
+
+
+def local_day(instant: datetime) -> date:
+    """The Asia/Shanghai calendar day an instant falls on."""
+    return instant.astimezone(SHANGHAI).date()
+
+
+def next_local_midnight(instant: datetime) -> datetime:
+    """The start of the next Asia/Shanghai day, as an aware datetime."""
+    day = local_day(instant) + timedelta(days=1)
+    return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
+
+
+def rfc3339(instant: datetime | None) -> str | None:
+    """RFC 3339 with the Asia/Shanghai offset (what mobile clients display)."""
+    if instant is None:
+        return None
+    return instant.astimezone(SHANGHAI).isoformat(timespec="seconds")
+
+
+def parse_rfc3339(text: str) -> datetime:
+    """Parse an RFC 3339 timestamp that carries an offset; naive times are refused."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        raise ValueError("timestamp needs an offset")
+    return value

@@ -1,0 +1,22 @@
+"""Opaque ids that sort by creation time (ULID layout: 48-bit ms time + 80 random bits)."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
+
+
+def _encode(value: int, length: int) -> str:
+    chars = []
+    for _ in range(length):
+        value, rem = divmod(value, 32)
+        chars.append(_ALPHABET[rem])
+    return "".join(reversed(chars))
+
+
+def new_id(at: datetime) -> str:
+    """A 26-character id whose lexical order is the order of ``at``."""
+    millis = int(at.timestamp() * 1000)
+    return _encode(millis, 10) + _encode(int.from_bytes(os.urandom(10), "big"), 16)

@@ -1,0 +1,122 @@
+"""The moderation hook chain: ordered, pluggable, configured in ``data/moderation.json``.
+
+A hook is a callable ``(PostContent) -> Verdict``. Hooks are built by factories
+registered under a name, so the chain is configuration: a name and its settings.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
+APPROVE, REJECT, REVIEW = "approve", "reject", "review"
+
+
+@dataclass(frozen=True)
+class PostContent:
+    """What hooks look at: the post's text, media and author, nothing from storage."""
+
+    post_id: str
+    account_id: str
+    type: str
+    format: str
+    title: str = ""
+    text: str = ""
+    extra_text: tuple[str, ...] = ()
+    images: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
+    video_duration_s: float | None = None
+    has_cover: bool = False
+
+    @property
+    def all_text(self) -> str:
+        return "\n".join(part for part in (self.title, self.text, *self.extra_text) if part)
+
+    @classmethod
+    def from_post(cls, post_id: str, account_id: str, content: dict[str, Any]) -> PostContent:
+        extra = [*content.get("topics", [])]
+        if "poll" in content:
+            extra += [content["poll"]["question"], *content["poll"]["options"]]
+        urls = [*content.get("images", [])]
+        for key in ("cover",):
+            if key in content:
+                urls.append(content[key])
+        if "video" in content:
+            urls.append(content["video"]["url"])
+        if "live" in content:
+            urls.append(content["live"]["stream_url"])
+        return cls(post_id=post_id, account_id=account_id, type=content["type"], format=content["format"],
+                   title=content.get("title", ""), text=content.get("text", ""), extra_text=tuple(extra),
+                   images=tuple(content.get("images", [])), urls=tuple(urls),
+                   video_duration_s=content.get("video", {}).get("duration_s"), has_cover="cover" in content)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    hook: str
+    outcome: str
+    reason: str | None = None
+    message: str | None = None
+
+    @classmethod
+    def approve(cls, hook: str) -> Verdict:
+        return cls(hook, APPROVE)
+
+
+@dataclass(frozen=True)
+class ChainResult:
+    outcome: str
+    verdicts: list[Verdict] = field(default_factory=list)
+
+    @property
+    def reason(self) -> str | None:
+        deciding = next((v for v in self.verdicts if v.outcome == self.outcome and v.outcome != APPROVE), None)
+        return f"{deciding.reason}: {deciding.message}" if deciding else None
+
+    def as_records(self) -> list[dict[str, Any]]:
+        return [asdict(v) for v in self.verdicts]
+
+
+Hook = Callable[[PostContent], Verdict]
+HookFactory = Callable[[dict[str, Any]], Hook]
+_FACTORIES: dict[str, HookFactory] = {}
+
+
+def register_hook(name: str) -> Callable[[HookFactory], HookFactory]:
+    """Register a hook factory under ``name`` (the name used in the chain file)."""
+    def decorate(factory: HookFactory) -> HookFactory:
+        _FACTORIES[name] = factory
+        return factory
+    return decorate
+
+
+def build_chain(config: dict[str, Any], services: dict[str, Any] | None = None) -> list[Hook]:
+    """Hooks in configured order; ``services`` reach hooks that need outside data (as settings)."""
+    from chalicelib.domain.moderation import hooks  # noqa: F401  (registers the shipped hooks)
+
+    chain = []
+    for entry in config["chain"]:
+        if entry["hook"] not in _FACTORIES:
+            raise ValueError(f"unknown moderation hook {entry['hook']!r}")
+        chain.append(_FACTORIES[entry["hook"]]({**entry.get("settings", {}), **(services or {})}))
+    return chain
+
+
+def load_chain_config(name: str = "moderation.json") -> dict[str, Any]:
+    return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
+
+
+def run_chain(chain: Sequence[Hook], content: PostContent) -> ChainResult:
+    """Run hooks in order: the first reject decides; otherwise any review holds; else approve."""
+    verdicts: list[Verdict] = []
+    for hook in chain:
+        verdict = hook(content)
+        verdicts.append(verdict)
+        if verdict.outcome == REJECT:
+            return ChainResult(REJECT, verdicts)
+    outcome = REVIEW if any(v.outcome == REVIEW for v in verdicts) else APPROVE
+    return ChainResult(outcome, verdicts)

@@ -1,0 +1,60 @@
+"""Post rules that need no storage: feed sections, feed keys, the checks a schema cannot express."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.domain import clock
+from chalicelib.domain.errors import InvalidInput
+
+SECTIONS = ("all", "new", "video")
+_SECTION_OF_TYPE = {"new_product": "new", "video": "video", "live": "video"}
+MAX_SCHEDULE_AHEAD = timedelta(days=30)
+# Fields the client may send; everything else on a post is the platform's.
+CONTENT_FIELDS = ("type", "format", "title", "text", "images", "cover", "video", "products", "poll",
+                  "contest", "coupon", "live", "topics")
+
+
+def section_of(post_type: str) -> str:
+    """The home-feed section a post type belongs to besides ``all``."""
+    return _SECTION_OF_TYPE.get(post_type, "other")
+
+
+def feed_key(published_at: datetime, post_id: str) -> str:
+    """Sort key of a post in every feed: publication time, then id (stable for retries)."""
+    return f"{int(published_at.timestamp() * 1000):013d}#{post_id}"
+
+
+def check_post_rules(body: dict[str, Any], at: datetime) -> datetime | None:
+    """Rules across fields that JSON Schema cannot state; returns the parsed ``publish_at``.
+
+    Raises :class:`InvalidInput` naming every offending field.
+    """
+    details = []
+
+    def when(pointer: str, text: str) -> datetime | None:
+        try:
+            return clock.parse_rfc3339(text)
+        except ValueError:
+            details.append({"pointer": pointer, "message": "is not an RFC 3339 timestamp with an offset"})
+            return None
+
+    publish_at = when("/publish_at", body["publish_at"]) if "publish_at" in body else None
+    if publish_at and publish_at > at + MAX_SCHEDULE_AHEAD:
+        details.append({"pointer": "/publish_at", "message": "may be at most 30 days ahead"})
+    starts = publish_at if publish_at and publish_at > at else at
+    for pointer, value in (("/poll/closes_at", body.get("poll", {}).get("closes_at")),
+                           ("/contest/ends_at", body.get("contest", {}).get("ends_at")),
+                           ("/coupon/expires_at", body.get("coupon", {}).get("expires_at"))):
+        if value is not None:
+            moment = when(pointer, value)
+            if moment and moment <= starts:
+                details.append({"pointer": pointer, "message": "must be after the post is published"})
+    coupon = body.get("coupon")
+    if coupon and coupon["threshold"] and coupon["amount"] >= coupon["threshold"]:
+        details.append({"pointer": "/coupon/amount", "message": "must be below the threshold (or set threshold 0)"})
+    if details:
+        raise InvalidInput("post breaks a publishing rule: " + ", ".join(d["pointer"] for d in details),
+                           details=details)
+    return publish_at

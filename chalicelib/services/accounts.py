@@ -1,0 +1,76 @@
+"""Account use cases: create, read, search, change, label."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.auth import Principal
+from chalicelib.domain import clock
+from chalicelib.domain.cursor import decode_cursor, encode_cursor
+from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.tiers import NEW_ACCOUNT_TIER
+from chalicelib.services.views import account_view
+from chalicelib.store import accounts as store
+from chalicelib.validation import validate
+
+LABELS = ("preferred_store", "certified_influencer", "official")
+
+
+def create_account(principal: Principal, body: Any) -> dict[str, Any]:
+    """Create an account owned by the caller; ``official`` accounts need an operator."""
+    body = validate("account_create", body)
+    if body["kind"] == "official" and not principal.is_operator:
+        raise Forbidden("only operators create official accounts")
+    now = clock.now()
+    account = store.AccountModel(
+        new_id(now), owner_id=principal.user_id, handle=body["handle"], display_name=body["display_name"],
+        kind=body["kind"], category=body["category"], bio=body.get("bio", ""),
+        fan_nickname=body.get("fan_nickname"), background_image=body.get("background_image"),
+        labels={"official"} if body["kind"] == "official" else None, tier=NEW_ACCOUNT_TIER,
+        follower_count=0, created_at=now,
+    )
+    return account_view(store.create_account(account))
+
+
+def get_account(account_id: str) -> dict[str, Any]:
+    return account_view(store.get_account(account_id))
+
+
+def owned_account(principal: Principal, account_id: str) -> store.AccountModel:
+    """The account, if the caller owns it; otherwise 403 (the account itself is public)."""
+    account = store.get_account(account_id)
+    if account.owner_id != principal.user_id:
+        raise Forbidden("only the account's owner may do this")
+    return account
+
+
+def owner_only_account(principal: Principal, account_id: str) -> store.AccountModel:
+    """The account, if the caller owns it; otherwise 404, as for owner-only data (followers, stats)."""
+    account = store.get_account(account_id)
+    if account.owner_id != principal.user_id:
+        raise NotFound(f"account {account_id} not found")
+    return account
+
+
+def update_account(principal: Principal, account_id: str, body: Any) -> dict[str, Any]:
+    changes = validate("account_update", body)
+    account = owned_account(principal, account_id)
+    return account_view(store.update_account(account, changes))
+
+
+def search_accounts(prefix: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
+    if not prefix or not prefix.strip() or len(prefix) > 40:
+        raise InvalidInput("q must be 1 to 40 characters", details=[{"pointer": "/q", "message": "is required"}])
+    position = decode_cursor(cursor, ("term",))
+    ids, last_term = store.search_accounts(prefix, limit, position["term"] if position else None)
+    found = store.accounts_by_ids(ids)
+    return {"items": [account_view(found[i]) for i in ids if i in found],
+            "next_cursor": encode_cursor({"term": last_term}) if last_term else None}
+
+
+def set_label(principal: Principal, account_id: str, label: str, granted: bool) -> dict[str, Any]:
+    principal.require("operator")
+    if label not in LABELS:
+        raise NotFound(f"unknown label {label!r}; labels are {', '.join(LABELS)}")
+    return account_view(store.set_label(account_id, label, granted))

@@ -1,0 +1,158 @@
+"""Post use cases: create (idempotent, quota-checked), read, list, take down."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+
+from chalicelib.auth import Principal
+from chalicelib.config import settings
+from chalicelib.domain import clock
+from chalicelib.domain.cursor import decode_cursor, encode_cursor
+from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.posts import CONTENT_FIELDS, check_post_rules, section_of
+from chalicelib.domain.quota import quota_charge, quota_exceeded
+from chalicelib.domain.tiers import PENALTY_TIER
+from chalicelib.services.accounts import owned_account
+from chalicelib.services.pipeline import remove_post
+from chalicelib.services.views import post_view
+from chalicelib.store import posts as store
+from chalicelib.store import queues
+from chalicelib.store.accounts import AccountModel, get_account
+from chalicelib.store.idempotency import persistence_layer
+from chalicelib.validation import validate_post
+
+logger = Logger(service="weitao-posts")
+MAX_KEY_LENGTH = 128
+
+
+def _insert(account: AccountModel, author_id: str, body: dict[str, Any], idempotency_key: str | None) -> str:
+    """Validate and store a new post, charge the quota, hand it to moderation; returns its id."""
+    if account.tier == PENALTY_TIER:
+        raise Forbidden("this account is in H1 (小黑屋) for violations and cannot publish until a moderator "
+                        "releases it")
+    body = validate_post(body)
+    now = clock.now()
+    publish_at = check_post_rules(body, now)
+    scheduled = publish_at is not None and publish_at > now
+    charge = quota_charge(account.tier, publish_at if scheduled else now)
+    post_id = new_id(now)
+    post = store.PostModel(
+        post_id, account_id=account.account_id, author_id=author_id, type=body["type"], format=body["format"],
+        section=section_of(body["type"]), status="scheduled" if scheduled else "pending_review",
+        content={k: body[k] for k in CONTENT_FIELDS if k in body},
+        audience_groups=body.get("audience", {}).get("groups"), created_at=now,
+        publish_at=publish_at if scheduled else None, quota_day=charge.day,
+        # Sparse work queue: the scheduler publishes due posts and re-sends posts that
+        # moderation has not picked up in time (a lost or failed send).
+        queue="scheduled" if scheduled else "moderation",
+        queue_at=store.queue_time(publish_at if scheduled and publish_at else
+                                  now + timedelta(seconds=settings.moderation_resend_after_s)),
+    )
+    try:
+        store.insert_post(post, charge, idempotency_key)
+    except store.QuotaFull as full:
+        raise quota_exceeded(charge, full.count, now) from None
+    except store.KeyTaken as taken:
+        post_id = taken.post_id
+    else:
+        if not scheduled:
+            send_to_moderation(post_id)
+    return post_id
+
+
+def send_to_moderation(post_id: str) -> None:
+    try:
+        queues.send("moderation", {"post_id": post_id})
+    except Exception:
+        # The post is stored with a due time in the moderation work queue; the
+        # scheduler re-sends it, so the client still gets its 202.
+        logger.exception("moderation send failed; the scheduler will resend", post_id=post_id)
+
+
+@lru_cache(maxsize=1)
+def _idempotent_create() -> Callable[..., dict[str, str]]:
+    config = IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="body",
+                               expires_after_seconds=settings.idempotency_ttl_s)
+
+    @idempotent_function(data_keyword_argument="request", persistence_store=persistence_layer(), config=config)
+    def create(request: dict[str, Any]) -> dict[str, str]:
+        account = get_account(request["account_id"])
+        return {"post_id": _insert(account, request["author_id"], request["body"], request["idempotency_key"])}
+
+    return create
+
+
+def create_post(principal: Principal, account_id: str, body: Any, idempotency_key: str | None) -> dict[str, Any]:
+    """Create a post as the account's owner; a retried ``Idempotency-Key`` returns the first post."""
+    owned_account(principal, account_id)
+    if idempotency_key is None:
+        post_id = _insert(get_account(account_id), principal.user_id, body, None)
+    else:
+        if not 1 <= len(idempotency_key) <= MAX_KEY_LENGTH:
+            raise InvalidInput("Idempotency-Key must be 1 to 128 characters",
+                               details=[{"pointer": "/headers/Idempotency-Key", "message": "1 to 128 characters"}])
+        request = {"key": f"{account_id}#{idempotency_key}", "account_id": account_id,
+                   "author_id": principal.user_id, "idempotency_key": idempotency_key, "body": body}
+        try:
+            post_id = _idempotent_create()(request=request)["post_id"]
+        except IdempotencyAlreadyInProgressError:
+            raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly") from None
+        except IdempotencyValidationError:
+            raise Conflict("this Idempotency-Key was used with a different body",
+                           details=[{"pointer": "/headers/Idempotency-Key", "message": "reused with another body"}]
+                           ) from None
+    post = store.get_post(post_id, consistent=True)
+    if post.status == "pending_review" and post.queue == "moderation" and idempotency_key is not None:
+        send_to_moderation(post_id)  # a retry may follow a lost send; moderation is idempotent
+    return post_view(post, for_owner=True)
+
+
+def can_see_everything(principal: Principal, post: store.PostModel) -> bool:
+    if principal.is_moderator:
+        return True
+    return get_account(post.account_id).owner_id == principal.user_id
+
+
+def visible_post(principal: Principal, post_id: str) -> store.PostModel:
+    """A post the caller may see: published for everyone, any status for owner and moderators."""
+    post = store.get_post(post_id)
+    if post.status != "published" and not can_see_everything(principal, post):
+        raise NotFound(f"post {post_id} not found")
+    return post
+
+
+def get_post(principal: Principal, post_id: str) -> dict[str, Any]:
+    post = visible_post(principal, post_id)
+    return post_view(post, for_owner=post.status != "published" or can_see_everything(principal, post))
+
+
+def account_posts(principal: Principal, account_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    account = get_account(account_id)
+    is_owner = account.owner_id == principal.user_id
+    fields = ("account_id", "post_id") if is_owner else ("account_id", "feed_key", "post_id")
+    position = decode_cursor(cursor, fields)
+    items, last = store.account_posts_page(account_id, not is_owner, limit, position)
+    return {"items": [post_view(p, for_owner=is_owner) for p in items],
+            "next_cursor": encode_cursor(last) if last else None}
+
+
+def take_down(principal: Principal, post_id: str) -> None:
+    """Owner or moderator removes a post everywhere (idempotent)."""
+    post = store.get_post(post_id, consistent=True)
+    if not can_see_everything(principal, post):
+        if post.status == "published":
+            raise Forbidden("only the owner or a moderator may take a post down")
+        raise NotFound(f"post {post_id} not found")
+    is_owner = get_account(post.account_id).owner_id == principal.user_id
+    remove_post(post, by=principal.user_id, reason="removed by owner" if is_owner else "taken down by a moderator")

@@ -1,0 +1,50 @@
+"""The JSON shapes of API.md, built from store models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.domain.clock import rfc3339
+from chalicelib.store.accounts import AccountModel
+from chalicelib.store.posts import PostModel
+
+
+def account_view(account: AccountModel) -> dict[str, Any]:
+    return {
+        "account_id": account.account_id,
+        "owner_id": account.owner_id,
+        "handle": account.handle,
+        "display_name": account.display_name,
+        "kind": account.kind,
+        "category": account.category,
+        "bio": account.bio,
+        "fan_nickname": account.fan_nickname,
+        "background_image": account.background_image,
+        "labels": sorted(account.labels or ()),
+        "tier": account.tier,
+        "tier_status": account.tier_status,
+        "follower_count": int(account.follower_count),
+        "created_at": rfc3339(account.created_at),
+    }
+
+
+def post_view(post: PostModel, *, for_owner: bool = False) -> dict[str, Any]:
+    """A post as clients see it; the owner and moderators also see hook results."""
+    view: dict[str, Any] = {
+        **post.content,
+        "post_id": post.post_id,
+        "account_id": post.account_id,
+        "status": post.status,
+        "reject_reason": post.reject_reason,
+        "created_at": rfc3339(post.created_at),
+        "publish_at": rfc3339(post.publish_at),
+        "published_at": rfc3339(post.published_at),
+        "likes": int(post.likes),
+        "comments": int(post.comments),
+        "reads": int(post.reads),
+    }
+    if post.audience_groups:
+        view["audience"] = {"groups": list(post.audience_groups)}
+    if for_owner:
+        view["moderation"] = post.hook_results or []
+    return view

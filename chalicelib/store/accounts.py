@@ -1,0 +1,158 @@
+"""Accounts, their unique handles and the prefix index behind account search."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.config import settings
+from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.store.base import TableMeta, conditions_failed
+from chalicelib.store.batch import batch_get, key_of
+
+
+class OwnerIndex(GlobalSecondaryIndex["AccountModel"]):
+    class Meta:
+        index_name = "by_owner"
+        projection = AllProjection()
+
+    owner_id = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute(range_key=True)
+
+
+class AccountModel(Model):
+    class Meta(TableMeta):
+        table_name = settings.table("accounts")
+
+    account_id = UnicodeAttribute(hash_key=True)
+    owner_id = UnicodeAttribute()
+    handle = UnicodeAttribute()
+    display_name = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    category = UnicodeAttribute()
+    bio = UnicodeAttribute(default="")
+    fan_nickname = UnicodeAttribute(null=True)
+    background_image = UnicodeAttribute(null=True)
+    labels = UnicodeSetAttribute(null=True)
+    tier = UnicodeAttribute(default="W1")
+    tier_status = UnicodeAttribute(null=True)
+    follower_count = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()
+    by_owner = OwnerIndex()
+
+
+class HandleModel(Model):
+    """One item per taken handle: the conditional put that makes handles unique."""
+
+    class Meta(TableMeta):
+        table_name = settings.table("handles")
+
+    handle = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute()
+
+
+class AccountNameModel(Model):
+    """Search terms (handle, display name) bucketed by their first character."""
+
+    class Meta(TableMeta):
+        table_name = settings.table("account-names")
+
+    bucket = UnicodeAttribute(hash_key=True)
+    term = UnicodeAttribute(range_key=True)  # "<normalised text>\x1f<account_id>"
+    account_id = UnicodeAttribute()
+
+
+def normalise_term(text: str) -> str:
+    """Case- and width-insensitive form of a search term (ＡＢＣ == abc)."""
+    return unicodedata.normalize("NFKC", text).casefold().strip()
+
+
+def _name_items(account: AccountModel) -> list[AccountNameModel]:
+    terms = {normalise_term(account.handle), normalise_term(account.display_name)}
+    return [AccountNameModel(term[0], f"{term}\x1f{account.account_id}", account_id=account.account_id)
+            for term in sorted(terms) if term]
+
+
+def create_account(account: AccountModel) -> AccountModel:
+    """Write the account, claim its handle and index its names in one transaction.
+
+    Raises :class:`Conflict` when the handle is taken (also under concurrent creates).
+    """
+    try:
+        with TransactWrite(connection=AccountModel._get_connection().connection) as tx:
+            tx.save(HandleModel(account.handle, account_id=account.account_id),
+                    condition=HandleModel.handle.does_not_exist())
+            tx.save(account, condition=AccountModel.account_id.does_not_exist())
+            for item in _name_items(account):
+                tx.save(item)
+    except TransactWriteError as error:
+        failed = conditions_failed(error)  # puts in order: handle, account, names
+        if failed and failed[0]:
+            raise Conflict(f"handle '{account.handle}' is taken",
+                           details=[{"pointer": "/handle", "message": "is taken"}]) from error
+        raise
+    return account
+
+
+def get_account(account_id: str) -> AccountModel:
+    try:
+        return AccountModel.get(account_id)
+    except AccountModel.DoesNotExist:
+        raise NotFound(f"account {account_id} not found") from None
+
+
+def update_account(account: AccountModel, changes: dict[str, Any]) -> AccountModel:
+    """Apply owner changes; a new display name replaces its search entry."""
+    old_items = _name_items(account)
+    actions = [getattr(AccountModel, name).set(value) for name, value in changes.items()]
+    account.update(actions=actions, condition=AccountModel.account_id.exists())
+    new_items = _name_items(account)
+    new_terms = {i.term for i in new_items}
+    with TransactWrite(connection=AccountModel._get_connection().connection) as tx:
+        for item in old_items:
+            if item.term not in new_terms:
+                tx.delete(item)
+        for item in new_items:
+            tx.save(item)
+    return account
+
+
+def set_label(account_id: str, label: str, granted: bool) -> AccountModel:
+    """Grant or withdraw one label atomically (idempotent either way)."""
+    account = AccountModel(account_id)
+    action = AccountModel.labels.add({label}) if granted else AccountModel.labels.delete({label})
+    try:
+        account.update(actions=[action], condition=AccountModel.account_id.exists())
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise NotFound(f"account {account_id} not found") from None
+        raise
+    return account
+
+
+def search_accounts(prefix: str, limit: int, after: str | None) -> tuple[list[str], str | None]:
+    """Account ids whose handle or display name starts with ``prefix``, with a resume token."""
+    term = normalise_term(prefix)
+    last_key = {"bucket": {"S": term[0]}, "term": {"S": after}} if after else None
+    results = AccountNameModel.query(term[0], AccountNameModel.term.startswith(term), limit=limit,
+                                     last_evaluated_key=last_key)
+    ids = []
+    last_term = None
+    for item in results:
+        last_term = item.term
+        if item.account_id not in ids:
+            ids.append(item.account_id)
+    more = results.last_evaluated_key is not None
+    return ids, last_term if more else None
+
+
+def accounts_by_ids(account_ids: list[str]) -> dict[str, AccountModel]:
+    """Accounts by id in BatchGetItem calls of 100; unknown ids are left out."""
+    found = batch_get(AccountModel, [key_of(AccountModel, a) for a in account_ids])
+    return {a.account_id: a for a in found}

@@ -1,0 +1,35 @@
+"""Which chunks of a post's fan-out have handed over to the next one.
+
+A chunk sends the message for the next follower page once; a redelivered copy of a
+chunk finds the marker and does not start a second chain of pages.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.models import Model
+
+from chalicelib.config import settings
+from chalicelib.store.base import TableMeta
+
+
+class FanoutProgressModel(Model):
+    class Meta(TableMeta):
+        table_name = settings.table("fanout-progress")
+
+    job_id = UnicodeAttribute(hash_key=True)  # "<op>#<post_id>#<generation>"
+    chunk = NumberAttribute(range_key=True)
+    delivered = NumberAttribute(default=0)
+
+
+def next_chunk_sent(job_id: str, chunk: int) -> bool:
+    try:
+        FanoutProgressModel.get(job_id, chunk, consistent_read=True)
+        return True
+    except DoesNotExist:
+        return False
+
+
+def mark_next_chunk_sent(job_id: str, chunk: int, delivered: int) -> None:
+    FanoutProgressModel(job_id, chunk, delivered=delivered).save()

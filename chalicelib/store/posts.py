@@ -1,0 +1,222 @@
+"""Posts, the idempotency keys of their creates, and the daily quota counters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.config import settings
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.quota import QuotaCharge
+from chalicelib.store.base import TableMeta, conditions_failed, flat_key, raw_key
+from chalicelib.store.batch import batch_get, key_of
+
+
+class AccountPostsIndex(GlobalSecondaryIndex["PostModel"]):
+    """Every post of an account, newest first (the owner's list)."""
+
+    class Meta:
+        index_name = "by_account"
+        projection = AllProjection()
+
+    account_id = UnicodeAttribute(hash_key=True)
+    post_id = UnicodeAttribute(range_key=True)
+
+
+class AccountFeedIndex(GlobalSecondaryIndex["PostModel"]):
+    """Sparse: only published posts carry ``feed_key`` (public lists, backfill, read-time pulls)."""
+
+    class Meta:
+        index_name = "published_by_account"
+        projection = AllProjection()
+
+    account_id = UnicodeAttribute(hash_key=True)
+    feed_key = UnicodeAttribute(range_key=True)
+
+
+class WorkQueueIndex(GlobalSecondaryIndex["PostModel"]):
+    """Sparse: posts waiting for something, by ``queue`` (scheduled, moderation, review) and due time."""
+
+    class Meta:
+        index_name = "work_queue"
+        projection = AllProjection()
+
+    queue = UnicodeAttribute(hash_key=True)
+    queue_at = UnicodeAttribute(range_key=True)
+
+
+class PostModel(Model):
+    class Meta(TableMeta):
+        table_name = settings.table("posts")
+
+    post_id = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute()
+    author_id = UnicodeAttribute()
+    type = UnicodeAttribute()
+    format = UnicodeAttribute()
+    section = UnicodeAttribute()
+    status = UnicodeAttribute()
+    content = JSONAttribute()
+    audience_groups = ListAttribute(of=UnicodeAttribute, null=True)
+    system = BooleanAttribute(default=False)
+    created_at = UTCDateTimeAttribute()
+    publish_at = UTCDateTimeAttribute(null=True)
+    published_at = UTCDateTimeAttribute(null=True)
+    feed_key = UnicodeAttribute(null=True)
+    quota_day = UnicodeAttribute(null=True)
+    reject_reason = UnicodeAttribute(null=True)
+    hook_results = JSONAttribute(null=True)
+    likes = NumberAttribute(default=0)
+    comments = NumberAttribute(default=0)
+    reads = NumberAttribute(default=0)
+    queue = UnicodeAttribute(null=True)
+    queue_at = UnicodeAttribute(null=True)
+    by_account = AccountPostsIndex()
+    published_by_account = AccountFeedIndex()
+    work_queue = WorkQueueIndex()
+
+
+class PostKeyModel(Model):
+    """``<account>#<Idempotency-Key>`` → post id, written in the create transaction.
+
+    Powertools idempotency caches the response, but deletes its record when the call
+    fails after the write; this item makes the write itself idempotent.
+    """
+
+    class Meta(TableMeta):
+        table_name = settings.table("post-keys")
+
+    key = UnicodeAttribute(hash_key=True)
+    post_id = UnicodeAttribute()
+
+
+class QuotaCounterModel(Model):
+    class Meta(TableMeta):
+        table_name = settings.table("quota-counters")
+
+    counter_id = UnicodeAttribute(hash_key=True)  # "<account_id>#<YYYY-MM-DD>"
+    count = NumberAttribute(default=0)
+
+
+class QuotaFull(Exception):
+    def __init__(self, count: int) -> None:
+        super().__init__(count)
+        self.count = count
+
+
+class KeyTaken(Exception):
+    def __init__(self, post_id: str) -> None:
+        super().__init__(post_id)
+        self.post_id = post_id
+
+
+def _quota_update(tx: TransactWrite, account_id: str, charge: QuotaCharge) -> None:
+    counter = QuotaCounterModel(f"{account_id}#{charge.day}")
+    tx.update(counter, actions=[QuotaCounterModel.count.add(1)],
+              condition=QuotaCounterModel.count.does_not_exist() | (QuotaCounterModel.count < charge.limit))
+
+
+def quota_count(account_id: str, day: str) -> int:
+    try:
+        return int(QuotaCounterModel.get(f"{account_id}#{day}", consistent_read=True).count)
+    except QuotaCounterModel.DoesNotExist:
+        return 0
+
+
+def insert_post(post: PostModel, charge: QuotaCharge | None, idempotency_key: str | None) -> None:
+    """Write a new post, charge its quota day and claim its idempotency key, all or nothing.
+
+    Raises :class:`QuotaFull` when the day's counter is at the limit and
+    :class:`KeyTaken` (with the earlier post id) when the key was used before.
+    """
+    key_item = PostKeyModel(f"{post.account_id}#{idempotency_key}", post_id=post.post_id) if idempotency_key else None
+    try:
+        with TransactWrite(connection=PostModel._get_connection().connection) as tx:
+            if key_item:
+                tx.save(key_item, condition=PostKeyModel.key.does_not_exist())
+            if charge:
+                _quota_update(tx, post.account_id, charge)
+            tx.save(post, condition=PostModel.post_id.does_not_exist())
+    except TransactWriteError as error:
+        # PynamoDB sends puts before updates: [key item?, post, quota counter?].
+        failed = conditions_failed(error)
+        if key_item and failed[0]:
+            raise KeyTaken(PostKeyModel.get(key_item.key, consistent_read=True).post_id) from None
+        if charge and failed[-1]:
+            raise QuotaFull(quota_count(post.account_id, charge.day)) from None
+        raise
+
+
+def refund_quota(account_id: str, day: str) -> None:
+    """Give back a slot (a scheduled post withdrawn before it published)."""
+    QuotaCounterModel(f"{account_id}#{day}").update(actions=[QuotaCounterModel.count.add(-1)],
+                                                     condition=QuotaCounterModel.count > 0)
+
+
+def get_post(post_id: str, consistent: bool = False) -> PostModel:
+    try:
+        return PostModel.get(post_id, consistent_read=consistent)
+    except PostModel.DoesNotExist:
+        raise NotFound(f"post {post_id} not found") from None
+
+
+def posts_by_ids(post_ids: list[str]) -> dict[str, PostModel]:
+    """Posts by id in BatchGetItem calls of 100."""
+    return {p.post_id: p for p in batch_get(PostModel, [key_of(PostModel, i) for i in post_ids])}
+
+
+def transition(post: PostModel, from_status: str, actions: list[Any]) -> bool:
+    """Apply ``actions`` only if the post is still in ``from_status``; False when it moved on."""
+    try:
+        post.update(actions=actions, condition=PostModel.status == from_status)
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def account_posts_page(account_id: str, published_only: bool, limit: int, after: dict[str, str] | None
+                       ) -> tuple[list[PostModel], dict[str, str] | None]:
+    """An account's posts newest first: published ones for everyone, all for the owner."""
+    index = PostModel.published_by_account if published_only else PostModel.by_account
+    results = index.query(account_id, scan_index_forward=False, limit=limit, last_evaluated_key=raw_key(after))
+    items = list(results)
+    return items, flat_key(results.last_evaluated_key)
+
+
+def published_before(account_id: str, before_key: str | None, limit: int) -> list[PostModel]:
+    """An account's newest published posts with ``feed_key`` below ``before_key``."""
+    condition = PostModel.feed_key < before_key if before_key else None
+    return list(PostModel.published_by_account.query(account_id, condition, scan_index_forward=False,
+                                                      limit=limit))
+
+
+def queue_time(at: datetime) -> str:
+    """``queue_at`` value: fixed-width UTC so the index orders it as time."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def due_posts(queue: str, until: datetime, limit: int = 100) -> list[PostModel]:
+    """Posts waiting in ``queue`` whose due time has come, oldest first."""
+    return list(PostModel.work_queue.query(queue, PostModel.queue_at <= queue_time(until), limit=limit))
+
+
+def queue_page(queue: str, limit: int, after: dict[str, str] | None) -> tuple[list[PostModel], dict[str, str] | None]:
+    """Posts in ``queue``, oldest first (the moderators' review queue)."""
+    results = PostModel.work_queue.query(queue, limit=limit, last_evaluated_key=raw_key(after))
+    items = list(results)
+    return items, flat_key(results.last_evaluated_key)

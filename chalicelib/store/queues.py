@@ -1,0 +1,68 @@
+"""The SQS queues of the pipeline and the one way messages are sent to them.
+
+``QUEUES`` is read by the local runner (to create queues and their DLQs) and by the
+deployment templates, so both agree with the consumers registered in ``app.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Any
+
+import boto3
+
+from chalicelib.config import settings
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    name: str
+    consumer_timeout_s: int
+    batch_size: int
+    max_receive_count: int = 5
+    # Bounded so one huge post cannot take every Lambda (and write unit) in the account.
+    max_concurrency: int | None = None
+
+    @property
+    def visibility_timeout_s(self) -> int:
+        # AWS's advice for Lambda consumers: at least 6x the function timeout.
+        return 6 * self.consumer_timeout_s
+
+    @property
+    def dlq_name(self) -> str:
+        return f"{self.name}-dlq"
+
+
+QUEUES = {
+    "moderation": QueueSpec(settings.moderation_queue, consumer_timeout_s=60, batch_size=10),
+    "fanout": QueueSpec(settings.fanout_queue, consumer_timeout_s=120, batch_size=5, max_concurrency=20),
+}
+
+
+@lru_cache(maxsize=1)
+def _client() -> Any:
+    return boto3.client("sqs", region_name=settings.region)
+
+
+@cache
+def queue_url(name: str) -> str:
+    return _client().get_queue_url(QueueName=name)["QueueUrl"]
+
+
+def send(queue: str, message: dict[str, Any]) -> None:
+    """Send one JSON message to the queue named ``queue`` (a key of :data:`QUEUES`)."""
+    _client().send_message(QueueUrl=queue_url(QUEUES[queue].name),
+                           MessageBody=json.dumps(message, ensure_ascii=False))
+
+
+def send_many(queue: str, messages: list[dict[str, Any]]) -> None:
+    """Send messages in SendMessageBatch calls of 10."""
+    url = queue_url(QUEUES[queue].name)
+    for start in range(0, len(messages), 10):
+        entries = [{"Id": str(i), "MessageBody": json.dumps(m, ensure_ascii=False)}
+                   for i, m in enumerate(messages[start:start + 10])]
+        failed = _client().send_message_batch(QueueUrl=url, Entries=entries).get("Failed", [])
+        if failed:
+            raise RuntimeError(f"{len(failed)} messages to {queue} were not accepted: {failed[0]}")

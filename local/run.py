@@ -1,0 +1,48 @@
+"""`make run`: moto, tables and queues, the API on 127.0.0.1:$PORT, workers and schedules."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+
+from local.environment import point_at, start_moto
+
+
+def main() -> int:
+    started = time.monotonic()
+    moto, endpoint = start_moto(int(os.environ.get("MOTO_PORT", "0")))
+    point_at(endpoint)
+    from chalice.config import Config
+    from chalice.local import create_local_server
+
+    from local.bootstrap import bootstrap
+    from local.workers import Workers
+
+    bootstrap()
+    from app import app
+
+    port = int(os.environ.get("PORT", "8000"))
+    server = create_local_server(app, Config(chalice_stage="local"), "127.0.0.1", port)
+    workers = Workers(app)
+    workers.start()
+    http = threading.Thread(target=server.serve_forever, daemon=True, name="http")
+    http.start()
+    print(f"moto (AWS APIs) on {endpoint}", flush=True)
+    print(f"API on http://127.0.0.1:{port}  (healthy after {time.monotonic() - started:.1f}s; Ctrl-C stops)",
+          flush=True)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    print("stopping...", flush=True)
+    workers.stop()
+    server.shutdown()
+    moto.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

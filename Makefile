@@ -20,7 +20,7 @@ run: $(STAMP) schemas
 
 ## Run the whole test suite.
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -q
 
 ## Copy the JSON schemas (source of truth: schemas/) into chalicelib/, which Chalice ships.
 schemas:

@@ -15,7 +15,7 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-@dataclass(frozen=True)
+@dataclass
 class Settings:
     stage: str = field(default_factory=lambda: os.environ.get("STAGE", "local"))
     region: str = field(default_factory=lambda: os.environ.get("AWS_DEFAULT_REGION", "ap-southeast-1"))

@@ -104,10 +104,21 @@ class Schedule:
     def fire(self, now_utc: datetime) -> Any:
         self.last_fired = time.monotonic()
         self.last_minute = now_utc.replace(second=0, microsecond=0)
-        event = {"id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-                 "time": now_utc.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": settings.region,
-                 "resources": [f"local:{self.name}"], "detail": {}}
-        return self.handler(event, LambdaContext(self.name, memory_size=512, max_runtime_ms=900_000))
+        return self.handler(scheduled_event(self.name, now_utc),
+                            LambdaContext(self.name, memory_size=512, max_runtime_ms=900_000))
+
+
+def scheduled_event(name: str, now_utc: datetime) -> dict[str, Any]:
+    """The event EventBridge passes to a scheduled Lambda."""
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": now_utc.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": settings.region,
+            "resources": [f"arn:aws:events:{settings.region}:123456789012:rule/{name}"], "detail": {}}
+
+
+def fire_schedule(app: Chalice, name: str) -> Any:
+    """Run one ``@app.schedule`` handler now (tests, CLI)."""
+    return app.handler_map[name](scheduled_event(name, datetime.now(UTC)),
+                                 LambdaContext(name, memory_size=512, max_runtime_ms=900_000))
 
 
 def consumers(app: Chalice) -> list[QueueConsumer]:

@@ -97,3 +97,28 @@ def api(client: Client) -> Api:
 def run_workers() -> Any:
     """Drain every queue through the real handlers, as Lambda's event sources would."""
     return lambda: drain(app)
+
+
+@pytest.fixture(scope="session")
+def _http_server() -> Iterator[str]:
+    # create_local_server rebinds the app's class, so it may run only once per process.
+    import threading
+
+    from chalice.config import Config
+    from chalice.local import create_local_server
+
+    server = create_local_server(app, Config(chalice_stage="local"), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture
+def http_base(stack: None, _http_server: str) -> str:
+    """The app behind Chalice's real local HTTP server on a free loopback port (for concurrency)."""
+    return _http_server
+
+
+def bearer(user: str, roles: list[str] | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_dev_token(user, roles)}", "Content-Type": "application/json"}

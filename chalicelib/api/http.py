@@ -34,6 +34,7 @@ class EndpointDoc:
 
 
 ENDPOINTS: list[EndpointDoc] = []
+MAX_PATH_PARAM_CHARS = 256
 
 
 @dataclass
@@ -68,10 +69,45 @@ class Call:
         if not raw.strip():
             raise InvalidInput("request body is required", details=[{"pointer": "", "message": "is required"}])
         try:
-            return json.loads(raw.decode("utf-8"))
+            document = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as error:
             raise InvalidInput("request body is not valid UTF-8 JSON",
                                details=[{"pointer": "", "message": str(error)[:200]}]) from None
+        # JSON escapes can spell lone surrogates ("\ud800"), which no store can encode.
+        bad = _unencodable_pointer(document, "")
+        if bad is not None:
+            raise InvalidInput("request body holds text that is not valid Unicode",
+                               details=[{"pointer": bad, "message": "has a lone surrogate escape"}])
+        return document
+
+
+def _unencodable_pointer(node: Any, pointer: str) -> str | None:
+    """The JSON pointer of the first string (value or key) that cannot be encoded as UTF-8."""
+    if isinstance(node, str):
+        try:
+            node.encode("utf-8")
+        except UnicodeEncodeError:
+            return pointer
+        return None
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        step = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+        if isinstance(key, str) and _unencodable_pointer(key, step) is not None:
+            return step
+        found = _unencodable_pointer(value, step)
+        if found is not None:
+            return found
+    return None
+
+
+def _check_path_params(params: dict[str, str]) -> None:
+    # Ids, handles, groups and labels are short; a longer value could only fail deeper
+    # (DynamoDB refuses keys over 2048 bytes with a server-side error), so refuse it here.
+    too_long = [name for name, value in params.items() if len(value) > MAX_PATH_PARAM_CHARS]
+    if too_long:
+        limit = f"at most {MAX_PATH_PARAM_CHARS} characters"
+        raise InvalidInput(f"path parameter {too_long[0]} is too long ({limit})",
+                           details=[{"pointer": f"/path/{name}", "message": limit} for name in too_long])
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -106,6 +142,7 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, *, public: boo
             request = bp.current_request
             try:
                 principal = None if public else principal_from_request(request.headers, request.context)
+                _check_path_params(params)
                 result = view(Call(request, principal), **params)
                 reply = result if isinstance(result, Reply) else Reply(result)
                 return json_response(reply.status, reply.body, reply.headers)

@@ -9,7 +9,7 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api.http import ENDPOINTS, Call, endpoint
+from chalicelib.api.http import ENDPOINTS, MAX_PATH_PARAM_CHARS, Call, endpoint
 from chalicelib.validation import POST_TYPES, all_schemas
 
 bp = Blueprint(__name__)
@@ -56,7 +56,8 @@ def openapi_document() -> dict[str, Any]:
                                                 "details": {"type": "array"}}}}}
     paths: dict[str, dict[str, Any]] = {}
     for doc in ENDPOINTS:
-        parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+        parameters = [{"name": name, "in": "path", "required": True,
+                       "schema": {"type": "string", "minLength": 1, "maxLength": MAX_PATH_PARAM_CHARS}}
                       for name in re.findall(r"{(\w+)}", doc.path)]
         parameters += [{"name": name, "in": "query", "required": False,
                         "schema": _QUERY_SCHEMAS.get(name, {"type": "string"})} for name in doc.query]

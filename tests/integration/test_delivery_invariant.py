@@ -1,0 +1,86 @@
+"""Delivery invariant: every follower's inbox holds each post exactly once, whatever SQS does.
+
+2,000 followers; every fan-out message is delivered twice (SQS is at-least-once) and
+one chunk fails once half-way through its writes. Afterwards each inbox holds the
+post exactly once and the dead-letter queues are empty.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+import boto3
+
+from chalicelib.config import settings
+from chalicelib.store import inbox, queues
+from chalicelib.store.accounts import AccountModel
+from chalicelib.store.batch import batch_write
+from chalicelib.store.follows import FollowModel
+from chalicelib.store.inbox import InboxModel
+from tests.flows import new_account, nine_grid, publish
+
+FOLLOWERS = 2_000
+
+
+def given_followers(account_id: str, count: int) -> list[str]:
+    users = [f"fan{i:05d}" for i in range(count)]
+    now = datetime.now(UTC)
+    batch_write(FollowModel, [FollowModel(account_id, u, followed_at=now) for u in users])
+    AccountModel(account_id).update(actions=[AccountModel.follower_count.set(count)])
+    return users
+
+
+def dlq_depths() -> dict[str, int]:
+    sqs = boto3.client("sqs", region_name=settings.region)
+    depths = {}
+    for spec in queues.QUEUES.values():
+        for name in (spec.name, spec.dlq_name):
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            depths[name] = sum(int(v) for v in attributes.values())
+    return depths
+
+
+def test_duplicated_and_failing_fan_out_delivers_exactly_once(api, run_workers, monkeypatch) -> None:
+    # Given an account with 2,000 followers and fan-out pages of 250 (8 chunks)
+    monkeypatch.setattr(settings, "fanout_page_size", 250)
+    account = new_account(api, "owner")
+    users = given_followers(account["account_id"], FOLLOWERS)
+
+    # And every fan-out message is sent twice
+    real_send = queues.send
+
+    def send_twice(queue: str, message: dict) -> None:
+        real_send(queue, message)
+        if queue == "fanout":
+            real_send(queue, message)
+
+    monkeypatch.setattr(queues, "send", send_twice)
+
+    # And the fourth chunk written fails once after half of its entries are stored
+    real_write = inbox.write_entries
+    calls = Counter()
+
+    def write_then_fail_once(entries: list[InboxModel]) -> int:
+        calls["writes"] += 1
+        if calls["writes"] == 4:
+            real_write(entries[: len(entries) // 2])
+            raise ConnectionError("worker lost its connection mid-chunk")
+        return real_write(entries)
+
+    monkeypatch.setattr(inbox, "write_entries", write_then_fail_once)
+
+    # When a post is published and every queue drained
+    post = publish(api, "owner", account["account_id"], nine_grid())
+    run_workers()
+
+    # Then every follower's inbox holds the post exactly once
+    entries = [e for e in InboxModel.scan() if e.post_id == post["post_id"]]
+    per_user = Counter(e.user_id for e in entries)
+    assert sorted(per_user) == sorted(users)
+    assert set(per_user.values()) == {1}
+    assert calls["writes"] > 2 * (FOLLOWERS // 250)  # duplicates and the retry really happened
+    # And nothing is left in any queue or dead-letter queue
+    assert set(dlq_depths().values()) == {0}

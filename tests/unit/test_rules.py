@@ -1,0 +1,142 @@
+"""Pure rules of the spine: quota days, cursors, feed merging, post rules, the hook chain."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from chalicelib.domain import clock
+from chalicelib.domain.cursor import decode_cursor, encode_cursor, parse_limit
+from chalicelib.domain.errors import InvalidInput, QuotaExceeded
+from chalicelib.domain.feed import FeedEntry, merge_newest, shows_in_feed
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.moderation.chain import (
+    APPROVE,
+    REJECT,
+    REVIEW,
+    PostContent,
+    Verdict,
+    build_chain,
+    load_chain_config,
+    run_chain,
+)
+from chalicelib.domain.posts import check_post_rules, feed_key, section_of
+from chalicelib.domain.quota import quota_charge, quota_exceeded
+from chalicelib.domain.tiers import daily_quota_for, hot_list_eligible
+
+UTC = timezone.utc
+
+
+class TestQuota:
+    def test_w1_quota_is_small_and_tiers_grow(self) -> None:
+        quotas = [daily_quota_for(t) for t in ("W1", "W2", "W3", "W4")]
+        assert 1 <= quotas[0] <= 9
+        assert quotas == sorted(quotas)
+        assert daily_quota_for("H1") == 0
+        assert not hot_list_eligible("H1")
+
+    def test_the_day_is_the_shanghai_calendar_day(self) -> None:
+        # 2026-11-22 16:30 UTC is 2026-11-23 00:30 in Shanghai.
+        assert quota_charge("W1", datetime(2026, 11, 22, 16, 30, tzinfo=UTC)).day == "2026-11-23"
+        assert quota_charge("W1", datetime(2026, 11, 22, 15, 59, tzinfo=UTC)).day == "2026-11-22"
+
+    def test_refusal_says_quota_count_and_reset(self) -> None:
+        at = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)  # 22:00 Shanghai
+        error = quota_exceeded(quota_charge("W1", at), 3, at)
+        assert isinstance(error, QuotaExceeded) and error.status == 429
+        assert error.details[0]["resets_at"] == "2026-11-23T00:00:00+08:00"
+        assert error.headers["Retry-After"] == str(2 * 3600)
+
+
+class TestCursor:
+    def test_round_trip(self) -> None:
+        position = {"before": "0001#abc", "served": "20"}
+        assert decode_cursor(encode_cursor(position), ("before", "served")) == position
+
+    @pytest.mark.parametrize("token", ["%%%", "bm90IGpzb24", encode_cursor({"other": "x"}), encode_cursor({"before": ""})])
+    def test_a_made_up_cursor_is_a_400(self, token: str) -> None:
+        with pytest.raises(InvalidInput):
+            decode_cursor(token, ("before",))
+
+    @pytest.mark.parametrize("raw", ["0", "101", "-1", "abc", "1.5"])
+    def test_limit_out_of_range(self, raw: str) -> None:
+        with pytest.raises(InvalidInput):
+            parse_limit(raw)
+        assert parse_limit(None) == 20 and parse_limit("100") == 100
+
+
+class TestFeedMerge:
+    def test_merges_newest_first_without_duplicates(self) -> None:
+        pushed = [FeedEntry("0005#e", "e", "a"), FeedEntry("0003#c", "c", "a"), FeedEntry("0001#a", "a", "a")]
+        pulled = [FeedEntry("0004#d", "d", "h"), FeedEntry("0003#c", "c", "a"), FeedEntry("0002#b", "b", "h")]
+        assert [e.post_id for e in merge_newest([pushed, pulled], 10)] == ["e", "d", "c", "b", "a"]
+        assert [e.post_id for e in merge_newest([pushed, pulled], 2)] == ["e", "d"]
+
+    def test_only_published_posts_of_followed_accounts_show(self) -> None:
+        assert shows_in_feed("published", True)
+        assert not shows_in_feed("removed", True)
+        assert not shows_in_feed("published", False)
+
+
+class TestPostRules:
+    def test_sections(self) -> None:
+        assert section_of("new_product") == "new"
+        assert section_of("video") == section_of("live") == "video"
+        assert section_of("article") == "other"
+
+    def test_feed_keys_sort_by_publication_time(self) -> None:
+        early, late = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC)
+        assert feed_key(early, "Z") < feed_key(late, "A")
+        assert new_id(early) < new_id(late)
+
+    def test_closing_times_must_follow_publication(self) -> None:
+        now = datetime(2026, 11, 22, tzinfo=UTC)
+        body = {"publish_at": "2026-11-25T10:00:00+08:00",
+                "poll": {"closes_at": "2026-11-24T10:00:00+08:00"}}
+        with pytest.raises(InvalidInput) as refused:
+            check_post_rules(body, now)
+        assert refused.value.details[0]["pointer"] == "/poll/closes_at"
+
+    def test_schedule_at_most_30_days_ahead_and_coupon_below_threshold(self) -> None:
+        now = datetime(2026, 11, 22, tzinfo=UTC)
+        far, later = clock.rfc3339(now + timedelta(days=31)), clock.rfc3339(now + timedelta(days=40))
+        body = {"publish_at": far, "coupon": {"amount": 300, "threshold": 300, "expires_at": later}}
+        with pytest.raises(InvalidInput) as refused:
+            check_post_rules(body, now)
+        assert {d["pointer"] for d in refused.value.details} == {"/publish_at", "/coupon/amount"}
+
+
+class TestHookChain:
+    @staticmethod
+    def content(text: str) -> PostContent:
+        return PostContent("p1", "a1", "article", "long_article", title="标题", text=text)
+
+    def test_first_reject_stops_the_chain(self) -> None:
+        calls = []
+
+        def hook(outcome: str):
+            def run(_: PostContent) -> Verdict:
+                calls.append(outcome)
+                return Verdict(f"h{len(calls)}", outcome, "r", "m")
+            return run
+
+        result = run_chain([hook(APPROVE), hook(REJECT), hook(APPROVE)], self.content("x"))
+        assert result.outcome == REJECT and calls == [APPROVE, REJECT]
+
+    def test_any_review_holds_when_nobody_rejects(self) -> None:
+        result = run_chain([lambda c: Verdict("a", APPROVE), lambda c: Verdict("b", REVIEW, "dup", "m")],
+                           self.content("x"))
+        assert result.outcome == REVIEW and result.reason == "dup: m"
+
+    @pytest.mark.parametrize("text", ["欢迎加微信下单", "加 V：abc123", "进ＱＱ群领券", "刷单返现", "加-微-信"])
+    def test_configured_chain_rejects_diversion_and_fraud(self, text: str) -> None:
+        assert run_chain(build_chain(load_chain_config()), self.content(text)).outcome == REJECT
+
+    @pytest.mark.parametrize("text", ["支持微信支付和支付宝", "秋冬新款，欢迎选购"])
+    def test_configured_chain_lets_innocent_text_pass(self, text: str) -> None:
+        assert run_chain(build_chain(load_chain_config()), self.content(text)).outcome == APPROVE
+
+    def test_unknown_hook_in_configuration_is_an_error(self) -> None:
+        with pytest.raises(ValueError):
+            build_chain({"chain": [{"hook": "does_not_exist"}]})

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test lint schemas check-schemas
+.PHONY: run demo test lint schemas check-schemas package capacity bench-grading
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -18,6 +18,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP) schemas
 	PORT=$(PORT) $(PY) -m local.run
 
+## With `make run` up (same PORT): fill it with a month of Chinese demo data; prints tokens and curl lines.
+demo: $(STAMP)
+	PORT=$(PORT) $(PY) -m local.demo
+
 ## Run the whole test suite.
 test: $(STAMP)
 	$(PY) -m pytest -q
@@ -26,5 +30,22 @@ test: $(STAMP)
 schemas:
 	rm -rf chalicelib/schemas && cp -r schemas chalicelib/schemas
 
+## Fail when chalicelib/schemas is not an exact copy of schemas/ (a stale shipped copy).
+check-schemas: $(STAMP)
+	$(PY) -m infra.shipped
+
+## Build the deployable SAM template in infra/out/ (chalice package + infra/), then lint and audit it.
+package: $(STAMP) schemas check-schemas
+	$(PY) -m infra.build --out infra/out
+	$(PY) -m infra.checks infra/out/template.json
+
+## Recompute the capacity and cost model into docs/capacity.md.
+capacity: $(STAMP)
+	$(PY) -m infra.capacity --write docs/capacity.md
+
+## Benchmark the monthly grading: 100,000 accounts on a local moto server vs a raw parallel scan (slow: ~1 h).
+bench-grading: $(STAMP)
+	$(PY) -m local.bench_grading
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check chalicelib local tests app.py
+	$(VENV)/bin/ruff check chalicelib local tests infra app.py

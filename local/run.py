@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
 import threading
 import time
+from pathlib import Path
 
 from local.environment import point_at, start_moto
+
+# Where a running `make run` says where it is (read by `make demo`, which writes
+# backdated data straight into the same moto); removed when it stops.
+RUN_STATE_FILE = Path(__file__).resolve().parent.parent / ".local-run.json"
 
 
 def main() -> int:
@@ -16,20 +22,21 @@ def main() -> int:
     moto, endpoint = start_moto(int(os.environ.get("MOTO_PORT", "0")))
     point_at(endpoint)
     from chalice.config import Config
-    from chalice.local import create_local_server
 
     from local.bootstrap import bootstrap
+    from local.server import create_server
     from local.workers import Workers
 
     bootstrap()
     from app import app
 
     port = int(os.environ.get("PORT", "8000"))
-    server = create_local_server(app, Config(chalice_stage="local"), "127.0.0.1", port)
+    server = create_server(app, Config(chalice_stage="local"), "127.0.0.1", port)
     workers = Workers(app)
     workers.start()
     http = threading.Thread(target=server.serve_forever, daemon=True, name="http")
     http.start()
+    RUN_STATE_FILE.write_text(json.dumps({"api": f"http://127.0.0.1:{port}", "moto": endpoint, "pid": os.getpid()}))
     print(f"moto (AWS APIs) on {endpoint}", flush=True)
     print(f"API on http://127.0.0.1:{port}  (healthy after {time.monotonic() - started:.1f}s; Ctrl-C stops)",
           flush=True)
@@ -38,6 +45,7 @@ def main() -> int:
         signal.signal(sig, lambda *_: stop.set())
     stop.wait()
     print("stopping...", flush=True)
+    RUN_STATE_FILE.unlink(missing_ok=True)
     workers.stop()
     server.shutdown()
     moto.stop()

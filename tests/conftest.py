@@ -31,7 +31,10 @@ class Response:
         self.status = raw.status_code
         self.headers = raw.headers
         text = raw.body.decode("utf-8") if raw.body else ""
-        self.json = json.loads(text) if text else None
+        self.text = text
+        # Every route answers JSON except the stats chart (image/svg+xml).
+        is_json = "json" in raw.headers.get("Content-Type", "application/json")
+        self.json = json.loads(text) if text and is_json else None
 
     def __repr__(self) -> str:
         return f"<{self.status} {self.json}>"
@@ -101,13 +104,14 @@ def run_workers() -> Any:
 
 @pytest.fixture(scope="session")
 def _http_server() -> Iterator[str]:
-    # create_local_server rebinds the app's class, so it may run only once per process.
+    # The server `make run` serves (local/server.py); creating it rebinds the app's class, so once per process.
     import threading
 
     from chalice.config import Config
-    from chalice.local import create_local_server
 
-    server = create_local_server(app, Config(chalice_stage="local"), "127.0.0.1", 0)
+    from local.server import create_server
+
+    server = create_server(app, Config(chalice_stage="local"), "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server.server_address[1]}"

@@ -31,6 +31,7 @@ class EndpointDoc:
     request_schema: str | None
     statuses: tuple[int, ...]
     query: tuple[str, ...]
+    media_type: str = "application/json"
 
 
 ENDPOINTS: list[EndpointDoc] = []
@@ -130,11 +131,15 @@ def _route_authorizer() -> CognitoUserPoolAuthorizer | None:
 
 def endpoint(bp: Blueprint, path: str, method: str, summary: str, *, public: bool = False,
              request_schema: str | None = None, statuses: tuple[int, ...] = (200,),
-             query: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a route whose view takes ``(call, **url_params)`` and returns a :class:`Reply` or a body."""
+             query: tuple[str, ...] = (), media_type: str = "application/json",
+             ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a route whose view takes ``(call, **url_params)`` and returns a :class:`Reply` or a body.
+
+    ``media_type`` is what a success answers with (errors are always JSON), for the OpenAPI document.
+    """
     extra = () if public else (401, 403, 404)
     documented = tuple(sorted({*statuses, 400, *extra, *((413, 415) if request_schema else ())}))
-    ENDPOINTS.append(EndpointDoc(path, method, summary, public, request_schema, documented, query))
+    ENDPOINTS.append(EndpointDoc(path, method, summary, public, request_schema, documented, query, media_type))
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
@@ -144,6 +149,8 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, *, public: boo
                 principal = None if public else principal_from_request(request.headers, request.context)
                 _check_path_params(params)
                 result = view(Call(request, principal), **params)
+                if isinstance(result, Response):
+                    return result  # a view that answers with something other than JSON (an SVG chart)
                 reply = result if isinstance(result, Reply) else Reply(result)
                 return json_response(reply.status, reply.body, reply.headers)
             except DomainError as error:

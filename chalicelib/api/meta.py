@@ -69,8 +69,12 @@ def openapi_document() -> dict[str, Any]:
         for status in doc.statuses:
             response: dict[str, Any] = {"description": _STATUS_TEXT.get(status, "")}
             if status != 204:
-                schema = {"$ref": "#/components/schemas/error"} if status >= 400 else {"type": "object"}
-                response["content"] = {"application/json": {"schema": schema}}
+                if status >= 400:
+                    response["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/error"}}}
+                elif doc.media_type == "application/json":
+                    response["content"] = {"application/json": {"schema": {"type": "object"}}}
+                else:
+                    response["content"] = {doc.media_type: {"schema": {"type": "string"}}}
             operation["responses"][str(status)] = response
         if not doc.public:
             operation["security"] = [{"bearer": []}]

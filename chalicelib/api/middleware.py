@@ -18,14 +18,19 @@ def normalise_errors(event: Any, get_response: Callable[[Any], Response]) -> Res
     response = get_response(event)
     if response.status_code < 400:
         return response
-    body = response.body
+    return in_error_shape(response.status_code, response.body, response.headers) or response
+
+
+def in_error_shape(status: int, body: Any, headers: dict[str, Any], code: str | None = None,
+                   message: str | None = None) -> Response | None:
+    """An error Chalice (or its local gateway) wrote itself, in the API.md shape; None if already in it."""
     try:
-        parsed = json.loads(body) if isinstance(body, (str, bytes)) else body
+        parsed = json.loads(body) if isinstance(body, (str, bytes)) and body else body
     except ValueError:
         parsed = None
     if isinstance(parsed, dict) and "error" in parsed:
-        return response
-    message = (parsed or {}).get("Message") or (parsed or {}).get("message") if isinstance(parsed, dict) else None
-    return error_response(response.status_code, _CODES.get(response.status_code, "error"),
-                          message or "request refused", headers={k: v for k, v in response.headers.items()
-                                                                  if k.lower() != "content-type"})
+        return None
+    if message is None and isinstance(parsed, dict):
+        message = parsed.get("Message") or parsed.get("message")
+    return error_response(status, code or _CODES.get(status, "error"), message or "request refused",
+                          headers={k: v for k, v in headers.items() if k.lower() != "content-type"})

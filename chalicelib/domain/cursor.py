@@ -36,11 +36,21 @@ def decode_cursor(token: str | None, fields: tuple[str, ...]) -> dict[str, str] 
     return position
 
 
+def cursor_int(position: dict[str, str], field: str) -> int:
+    """An integer field of a decoded cursor: ASCII digits that fit a DynamoDB number; 400 otherwise."""
+    raw = position[field]
+    # isdigit() alone accepts "¹", which int() refuses; DynamoDB numbers keep 38 digits.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+        raise _BAD
+    return int(raw)
+
+
 def parse_limit(raw: str | None, default: int = 20, maximum: int = 100) -> int:
     """The ``limit`` query parameter: an integer from 1 to ``maximum``."""
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    # isdigit() alone accepts "¹" and "٣", and int() refuses digit strings over 4,300 long.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not 1 <= int(raw) <= maximum:
         raise InvalidInput(f"limit must be an integer from 1 to {maximum}",
                            details=[{"pointer": "/limit", "message": f"must be an integer from 1 to {maximum}"}])
     return int(raw)

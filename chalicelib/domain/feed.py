@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -14,6 +15,7 @@ class FeedEntry:
     feed_key: str
     post_id: str
     account_id: str
+    pulled: bool = False  # read from the account's posts at read time, not from the inbox
 
 
 def merge_newest(sources: Iterable[Sequence[FeedEntry]], limit: int) -> list[FeedEntry]:
@@ -36,3 +38,55 @@ def merge_newest(sources: Iterable[Sequence[FeedEntry]], limit: int) -> list[Fee
 def shows_in_feed(status: str | None, account_followed: bool) -> bool:
     """Only published posts of accounts the reader still follows are shown."""
     return status == "published" and account_followed
+
+
+@dataclass
+class FeedSource:
+    """One newest-first source of a feed page, read in slices below a feed key.
+
+    ``fetch(before, n)`` returns at most ``n`` entries with keys below ``before``
+    (one store call); a short answer means the source has nothing older.
+    """
+
+    fetch: Callable[[str | None, int], list[FeedEntry]]
+    before: str | None
+    buffer: deque[FeedEntry] = field(default_factory=deque)
+    exhausted: bool = False
+
+    @property
+    def needs_refill(self) -> bool:
+        return not self.buffer and not self.exhausted
+
+    @property
+    def done(self) -> bool:
+        return not self.buffer and self.exhausted
+
+    def refill(self, want: int) -> None:
+        entries = self.fetch(self.before, want)
+        self.buffer.extend(entries)
+        self.exhausted = len(entries) < want
+        if entries:
+            self.before = entries[-1].feed_key
+
+
+def take_newest(sources: Sequence[FeedSource], limit: int, seen: set[str]) -> list[FeedEntry]:
+    """Take up to ``limit`` entries newest first across ``sources``, as far as it is safe.
+
+    It stops before passing the last key read from a source that may hold more (that
+    source could have an entry between), so merged pages never skip an entry. A post
+    already in ``seen`` (pushed and pulled both) is taken once; on equal keys the
+    earlier source wins, so list the inbox first.
+    """
+    taken: list[FeedEntry] = []
+    while len(taken) < limit:
+        if any(s.needs_refill for s in sources):
+            break
+        live = [s for s in sources if s.buffer]
+        if not live:
+            break
+        entry = max(live, key=lambda s: s.buffer[0].feed_key).buffer.popleft()
+        if entry.post_id in seen:
+            continue
+        seen.add(entry.post_id)
+        taken.append(entry)
+    return taken

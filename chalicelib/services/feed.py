@@ -1,4 +1,18 @@
-"""The home feed: newest first, by section, hydrated in a fixed number of store calls."""
+"""The home feed: newest first, by section, hydrated in a bounded number of store calls.
+
+A page merges the inbox (posts pushed on write) with the posts of the followed
+accounts that are pulled at read time (hybrid fan-out, ``services.hybrid``), newest
+first by feed key; the cursor is the last feed key served, whatever source it came
+from, so pages neither repeat nor skip.
+
+Store calls per page: 1 Query listing the fan's pull windows, then per round 1 inbox
+Query, 1 Query per pulled account whose buffered posts ran out (at most
+``HYBRID_MAX_PULLED`` accounts, the open windows first), 3 BatchGetItem (posts,
+follows, accounts) and, only when stale entries were met, 1 BatchWriteItem for the
+inbox and 1 for pull windows. Rounds are capped by :data:`MAX_ROUNDS`, so a page costs
+at most ``1 + MAX_ROUNDS * (HYBRID_MAX_PULLED + 6)`` calls; a page of a fan who pulls
+nothing usually costs 5, one pulling P accounts 5 + P.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +20,17 @@ from typing import Any
 
 from chalicelib.auth import Principal
 from chalicelib.config import settings
-from chalicelib.domain.cursor import decode_cursor, encode_cursor
+from chalicelib.domain.cursor import cursor_int, decode_cursor, encode_cursor
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.feed import FeedEntry, merge_newest, shows_in_feed
+from chalicelib.domain.feed import FeedEntry, FeedSource, shows_in_feed, take_newest
+from chalicelib.domain.hybrid import PullWindow, choose_windows, pulled_post_shows
 from chalicelib.domain.posts import SECTIONS
+from chalicelib.services import activity
 from chalicelib.services.views import post_view
-from chalicelib.store import inbox
+from chalicelib.store import hybrid, inbox
 from chalicelib.store.accounts import accounts_by_ids
 from chalicelib.store.batch import batch_write, key_of
-from chalicelib.store.follows import followed_accounts
-from chalicelib.store.posts import posts_by_ids
+from chalicelib.store.posts import posts_by_ids, published_between
 
 # A page whose entries were all stale (taken down, unfollowed) reads on, but at most
 # this many rounds, so a page costs a bounded number of store calls.
@@ -23,10 +38,10 @@ MAX_ROUNDS = 3
 
 
 def read_feed(principal: Principal, section: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
-    """One page of the caller's home feed.
+    """One page of the caller's home feed (inbox merged with pulled accounts).
 
-    Per round: one inbox Query, then BatchGetItem for posts, follows and accounts.
-    Entries that no longer show (taken down, unfollowed) are dropped and deleted.
+    Entries that no longer show (taken down, unfollowed) are dropped; stale inbox
+    entries and pull windows of unfollowed accounts are deleted when met.
     """
     section = section or "all"
     if section not in SECTIONS:
@@ -34,38 +49,67 @@ def read_feed(principal: Principal, section: str | None, limit: int, cursor: str
                            details=[{"pointer": "/section", "message": f"must be one of {', '.join(SECTIONS)}"}])
     position = decode_cursor(cursor, ("before", "served"))
     before = position["before"] if position else None
-    served = int(position["served"]) if position and position["served"].isdigit() else 0
+    served = cursor_int(position, "served") if position else 0
     user_id = principal.user_id
+    windows = choose_windows((PullWindow(w.account_id, w.since, w.until) for w in hybrid.pulled_accounts(user_id)),
+                             before, settings.hybrid_max_pulled)
+    sources = [FeedSource(_inbox_fetch(user_id, section), before)]
+    sources += [FeedSource(_pull_fetch(window, section), before) for window in windows]
     items: list[dict[str, Any]] = []
-    exhausted = False
+    seen: set[str] = set()
     for _ in range(MAX_ROUNDS):
         want = min(limit - len(items), settings.inbox_max_entries - served)
         if want <= 0:
             break
-        entries = [FeedEntry(e.feed_key, e.post_id, e.account_id)
-                   for e in inbox.inbox_page(user_id, section, before, want)]
-        page = merge_newest([entries], want)
-        exhausted = len(entries) < want
+        for source in sources:
+            if source.needs_refill:
+                source.refill(want)
+        page = take_newest(sources, want, seen)
         if page:
             before = page[-1].feed_key
         items += _hydrate(user_id, page)
         served += len(page)
-        if exhausted or len(items) >= limit:
+        if all(s.done for s in sources) or len(items) >= limit:
             break
-    more = not exhausted and served < settings.inbox_max_entries and before is not None
+    more = not all(s.done for s in sources) and served < settings.inbox_max_entries and before is not None
+    activity.record_impressions(user_id, items)  # one message for the whole page
     return {"items": items, "next_cursor": encode_cursor({"before": before, "served": str(served)}) if more else None}
+
+
+def _inbox_fetch(user_id: str, section: str) -> Any:
+    def fetch(before: str | None, want: int) -> list[FeedEntry]:
+        return [FeedEntry(e.feed_key, e.post_id, e.account_id)
+                for e in inbox.inbox_page(user_id, section, before, want)]
+    return fetch
+
+
+def _pull_fetch(window: PullWindow, section: str) -> Any:
+    def fetch(before: str | None, want: int) -> list[FeedEntry]:
+        posts = published_between(window.account_id, section, window.since, window.upper(before), want)
+        return [FeedEntry(p.feed_key, p.post_id, p.account_id, pulled=True) for p in posts if p.feed_key]
+    return fetch
 
 
 def _hydrate(user_id: str, page: list[FeedEntry]) -> list[dict[str, Any]]:
     if not page:
         return []
     posts = posts_by_ids([e.post_id for e in page])
-    followed = followed_accounts(user_id, {e.account_id for e in page})
-    visible = [e for e in page
-               if shows_in_feed(getattr(posts.get(e.post_id), "status", None), e.account_id in followed)]
-    stale = [e for e in page if e not in visible]
+    follows = hybrid.follows_of(user_id, {e.account_id for e in page})
+
+    def shows(entry: FeedEntry) -> bool:
+        post, follow = posts.get(entry.post_id), follows.get(entry.account_id)
+        if not shows_in_feed(getattr(post, "status", None), follow is not None):
+            return False
+        if not entry.pulled or post is None or follow is None:
+            return True
+        return pulled_post_shows(entry.feed_key, int(follow.followed_at.timestamp() * 1000),
+                                 post.audience_groups, follow.groups)
+
+    visible = [e for e in page if shows(e)]
+    stale = [e for e in page if not e.pulled and e not in visible]
     if stale:
         batch_write(inbox.InboxModel, delete_keys=[key_of(inbox.InboxModel, user_id, e.feed_key) for e in stale])
+    hybrid.remove_pulled(user_id, sorted({e.account_id for e in page if e.pulled and e.account_id not in follows}))
     accounts = accounts_by_ids(list({e.account_id for e in visible}))
     result = []
     for entry in visible:

@@ -10,6 +10,7 @@ from chalicelib.config import settings
 from chalicelib.domain import clock
 from chalicelib.domain.cursor import decode_cursor, encode_cursor
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.services import activity, hybrid
 from chalicelib.services.accounts import owner_only_account
 from chalicelib.services.views import account_view
 from chalicelib.store import follows, inbox
@@ -22,9 +23,12 @@ GROUP_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 def follow(principal: Principal, account_id: str) -> dict[str, Any]:
     """Follow an account (idempotent) and backfill its latest posts into the inbox."""
     account = get_account(account_id)
-    if follows.follow(account_id, principal.user_id, clock.now()):
+    now = clock.now()
+    if follows.follow(account_id, principal.user_id, now, int(account.follower_count)):
+        activity.record_follow_change(principal.user_id, account_id, followed=True)
         backfill(principal.user_id, account_id)
         account = get_account(account_id)
+        hybrid.after_follow(principal.user_id, account_id, now, int(account.follower_count))
     return {"following": True, "account": account_view(account)}
 
 
@@ -41,8 +45,10 @@ def backfill(user_id: str, account_id: str) -> int:
 def unfollow(principal: Principal, account_id: str) -> None:
     """Unfollow (idempotent); the account's posts leave the caller's inbox."""
     get_account(account_id)
-    follows.unfollow(account_id, principal.user_id)
+    if follows.unfollow(account_id, principal.user_id):
+        activity.record_follow_change(principal.user_id, account_id, followed=False)
     inbox.remove_account_entries(principal.user_id, account_id)
+    hybrid.after_unfollow(principal.user_id, account_id)
 
 
 def following(principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:

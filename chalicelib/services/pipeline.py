@@ -8,6 +8,7 @@ effect exactly once.
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -16,6 +17,7 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.config import settings
 from chalicelib.domain import clock
+from chalicelib.domain.hybrid import followers_to_deliver, key_millis
 from chalicelib.domain.moderation.chain import (
     APPROVE,
     REJECT,
@@ -27,16 +29,20 @@ from chalicelib.domain.moderation.chain import (
     run_chain,
 )
 from chalicelib.domain.posts import feed_key
-from chalicelib.store import fanout_progress, follows, inbox, queues
+from chalicelib.domain.ranking import hot_list_config, recent_bucket
+from chalicelib.services import activity, fanout, hybrid
+from chalicelib.services.moderation_chain import chain_services, index_published, strike_for_rejection
+from chalicelib.store import fanout_progress, inbox, queues
 from chalicelib.store.posts import PostModel, due_posts, get_post, queue_time, refund_quota, transition
 
 logger = Logger(service="weitao-pipeline")
 PUT, DELETE = "put", "delete"
+WRITE_SLICE = 250  # at most this many inbox entries built and written by one writer at a time
 
 
 @lru_cache(maxsize=1)
 def moderation_chain() -> list[Hook]:
-    return build_chain(load_chain_config())
+    return build_chain(load_chain_config(), chain_services())
 
 
 def moderate_post(post_id: str) -> str:
@@ -56,6 +62,8 @@ def apply_decision(post: PostModel, result: ChainResult) -> str:
     if result.outcome == APPROVE:
         return "published" if publish(post, records) else "moved_on"
     if result.outcome == REJECT:
+        if not post.fan_submission:  # a fan's buyer show is not the account's violation
+            strike_for_rejection(post, result)  # idempotent; before the status change so a redelivery retries it
         moved = transition(post, "pending_review", [
             PostModel.status.set("rejected"), PostModel.reject_reason.set(result.reason),
             PostModel.hook_results.set(records), PostModel.queue.remove(), PostModel.queue_at.remove()])
@@ -70,17 +78,30 @@ def publish(post: PostModel, hook_results: list[dict[str, Any]] | None) -> bool:
     """Mark the post published and start its fan-out; False if it was no longer pending."""
     now = clock.now()
     actions = [PostModel.status.set("published"), PostModel.published_at.set(now),
-               PostModel.feed_key.set(feed_key(now, post.post_id)),
                PostModel.queue.remove(), PostModel.queue_at.remove()]
+    # A fan's buyer show goes on the account's wall, not to followers, until the owner
+    # features it (services/buyer_shows.py); other posts get their feed and hot-list keys.
+    actions += ([PostModel.wall_account.set(post.account_id)] if post.fan_submission else
+                [PostModel.feed_key.set(feed_key(now, post.post_id)),
+                 PostModel.section_feed_key.set(f"{post.section}#{feed_key(now, post.post_id)}"),
+                 PostModel.recent_bucket.set(recent_bucket(now, post.post_id, hot_list_config().bucket_shards))])
     if hook_results is not None:
         actions.append(PostModel.hook_results.set(hook_results))
+    if not post.fan_submission:
+        index_published(post)  # idempotent; before the status change so a redelivery retries it
     if not transition(post, "pending_review", actions):
-        return False
+        stored = get_post(post.post_id, consistent=True)
+        if not (stored.status == "published" and stored.published_at == now):
+            return False
+        post = stored  # this very write landed but its answer was lost (applied, then a 500 retried)
+    activity.record_publication(post, now)
     start_fan_out(post)
     return True
 
 
 def start_fan_out(post: PostModel) -> None:
+    if post.feed_key is None:
+        return  # a fan's buyer show on the wall reaches followers only once featured
     queues.send("fanout", {"op": PUT, "post_id": post.post_id, "chunk": 0, "after": None})
 
 
@@ -90,6 +111,7 @@ def remove_post(post: PostModel, by: str, reason: str) -> None:
     if previous in ("removed", "rejected"):
         return
     if not transition(post, previous, [PostModel.status.set("removed"), PostModel.feed_key.remove(),
+                                       PostModel.section_feed_key.remove(),
                                        PostModel.reject_reason.set(reason),
                                        PostModel.queue.remove(), PostModel.queue_at.remove()]):
         return remove_post(get_post(post.post_id, consistent=True), by, reason)
@@ -104,30 +126,55 @@ def remove_post(post: PostModel, by: str, reason: str) -> None:
 def fan_out_chunk(message: dict[str, Any]) -> int:
     """Deliver (or retract) one page of followers for a post; returns entries written.
 
-    The page's writes are idempotent, and the next page's message is sent at most
-    once per chunk, so a redelivered message neither duplicates entries nor forks
-    the chain of pages.
+    The page's writes are idempotent and the next page's message is sent at most once
+    per chunk (alongside this page's writes, so pages proceed in parallel), so a
+    redelivered message neither duplicates entries nor forks the chain of pages. Only
+    followers who followed by the post's publication get it (later ones got it by
+    backfill, or not at all: the same rule as pulled posts). A post of a pulled account
+    is not fanned out (services.hybrid); the hybrid switch jobs share this queue.
     """
+    if message["op"] in hybrid.JOB_OPS:
+        return hybrid.switch_chunk(message)
     op, post_id, chunk = message["op"], message["post_id"], int(message["chunk"])
     post = get_post(post_id, consistent=True)
     if op == PUT and post.status != "published":
         return 0  # taken down meanwhile: the delete job cleans up, the feed filters the rest
     key = post.feed_key if op == PUT else message["feed_key"]
-    page, after = follows.followers_page(post.account_id, settings.fanout_page_size, message.get("after"),
-                                         post.audience_groups or () if op == PUT else ())
-    users = [f.user_id for f in page]
-    if op == PUT:
-        inbox.write_entries([inbox.inbox_entry(u, key, post_id, post.account_id, post.section) for u in users])
-        for user_id in users:
-            if inbox.should_trim(user_id, key):
-                inbox.trim_inbox(user_id, settings.inbox_max_entries)
-    else:
-        inbox.delete_entries(users, key)
+    if chunk == 0 and op == PUT and not hybrid.pushes_posts(post.account_id):
+        fanout_progress.mark_pulled(post_id)
+        return 0  # followers' feeds pull it at read time
+    if chunk == 0 and op == DELETE and fanout_progress.was_pulled(post_id):
+        return 0  # never pushed; the feed hides (and deletes) the few backfilled copies
     job = f"{op}#{post_id}"
-    if after and not fanout_progress.next_chunk_sent(job, chunk):
-        queues.send("fanout", {**message, "chunk": chunk + 1, "after": after})
-        fanout_progress.mark_next_chunk_sent(job, chunk, len(users))
-    return len(users)
+    if op == DELETE:
+        page = fanout.follower_page(post.account_id, message.get("after"), settings.fanout_page_size)
+        users = [user for user, _ in page.members]
+        fanout.hand_over(job, chunk, message, page.after, len(users))
+        inbox.delete_entries(users, key)
+        return len(users)
+
+    def write(part: list[str]) -> None:
+        inbox.write_entries([inbox.inbox_entry(u, key, post_id, post.account_id, post.section) for u in part])
+
+    delivered = 0
+    to_trim: list[str] = []
+    resume = None
+    slice_size = min(WRITE_SLICE, math.ceil(settings.fanout_page_size / max(1, settings.fanout_writers)))
+    # Roster pages stream in while earlier ones are written (memory stays about one
+    # page); the hand-over to the next message runs alongside the last writes, so the
+    # next page starts on another worker.
+    with fanout.SliceWriter(write, settings.fanout_writers, slice_size) as writer:
+        for batch in fanout.follower_batches(post.account_id, message.get("after"), settings.fanout_page_size,
+                                             post.audience_groups or ()):
+            users = followers_to_deliver(batch.members, key_millis(key))
+            delivered += len(users)
+            to_trim += [u for u in users if inbox.should_trim(u, key)]
+            writer.add(users)
+            resume = batch.after
+        writer.run(fanout.hand_over, job, chunk, message, resume, delivered)
+    for user_id in to_trim:
+        inbox.trim_inbox(user_id, settings.inbox_max_entries)
+    return delivered
 
 
 def publish_due_posts() -> dict[str, int]:

@@ -23,7 +23,9 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.posts import CONTENT_FIELDS, check_post_rules, section_of
 from chalicelib.domain.quota import quota_charge, quota_exceeded
 from chalicelib.domain.tiers import PENALTY_TIER
+from chalicelib.services import activity
 from chalicelib.services.accounts import owned_account
+from chalicelib.services.moderation import record_takedown
 from chalicelib.services.pipeline import remove_post
 from chalicelib.services.views import post_view
 from chalicelib.store import posts as store
@@ -134,6 +136,7 @@ def visible_post(principal: Principal, post_id: str) -> store.PostModel:
 
 def get_post(principal: Principal, post_id: str) -> dict[str, Any]:
     post = visible_post(principal, post_id)
+    activity.record_read(principal.user_id, post)
     return post_view(post, for_owner=post.status != "published" or can_see_everything(principal, post))
 
 
@@ -155,4 +158,7 @@ def take_down(principal: Principal, post_id: str) -> None:
             raise Forbidden("only the owner or a moderator may take a post down")
         raise NotFound(f"post {post_id} not found")
     is_owner = get_account(post.account_id).owner_id == principal.user_id
+    previous_status = post.status
     remove_post(post, by=principal.user_id, reason="removed by owner" if is_owner else "taken down by a moderator")
+    if not is_owner:
+        record_takedown(principal, post, previous_status)

@@ -45,6 +45,15 @@ def post_view(post: PostModel, *, for_owner: bool = False) -> dict[str, Any]:
     }
     if post.audience_groups:
         view["audience"] = {"groups": list(post.audience_groups)}
+    if post.type == "poll":
+        view["votes"] = [int(n) for n in post.votes or [0] * len(post.content.get("poll", {}).get("options", []))]
+    if post.type == "floor_contest":
+        view["winners"] = [{"floor": int(w["floor"]), "user_id": w["user_id"], "comment_id": w["comment_id"]}
+                           for w in post.winners or []]
+        view["winner_count"] = int(post.winner_count or 0)
+    if post.fan_submission:
+        view["author_id"] = post.author_id
+        view["featured"] = post.featured_at is not None
     if for_owner:
         view["moderation"] = post.hook_results or []
     return view

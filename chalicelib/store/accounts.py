@@ -42,6 +42,8 @@ class AccountModel(Model):
     labels = UnicodeSetAttribute(null=True)
     tier = UnicodeAttribute(default="W1")
     tier_status = UnicodeAttribute(null=True)
+    # The month (YYYY-MM) whose grading last changed this account: a rerun never applies it twice.
+    last_graded_month = UnicodeAttribute(null=True)
     follower_count = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
     by_owner = OwnerIndex()

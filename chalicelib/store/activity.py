@@ -16,11 +16,18 @@ consumer applies it (:func:`apply_activity`).
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
 from chalicelib.config import settings
+from chalicelib.domain.activity import ActivityPlan
 from chalicelib.store.base import TableMeta
+from chalicelib.store.batch import batch_get, batch_write, key_of
+from chalicelib.store.follows import FollowModel
+from chalicelib.store.posts import PostModel
 
 COUNTERS = ("impressions", "reads", "likes", "comments", "votes", "buyer_shows", "new_followers",
             "lost_followers", "posts", "system_posts")
@@ -47,6 +54,8 @@ class AccountDayModel(Model):
     lost_followers = NumberAttribute(default=0)
     posts = NumberAttribute(default=0)  # manual posts published that day (system posts excluded)
     system_posts = NumberAttribute(default=0)
+    # The fan buyer show pushed to followers that day on top of the quota (one a day).
+    featured_push = UnicodeAttribute(null=True)
 
 
 class FanDayModel(Model):
@@ -58,3 +67,96 @@ class FanDayModel(Model):
     account_id = UnicodeAttribute(hash_key=True)
     day_user = UnicodeAttribute(range_key=True)  # "<YYYY-MM-DD>#<user_id>"
     expires = TTLAttribute(null=True)
+
+
+class AccountHourModel(Model):
+    """Fan activity of one account in one Asia/Shanghai hour (the "when are my fans active" histogram)."""
+
+    class Meta(TableMeta):
+        table_name = settings.table("account-hours")
+
+    account_id = UnicodeAttribute(hash_key=True)
+    day_hour = UnicodeAttribute(range_key=True)  # "<YYYY-MM-DD>#<HH>"
+    active = NumberAttribute(default=0)
+    expires = TTLAttribute(null=True)
+
+
+def _expiry(day: str, days: int = FAN_DAY_TTL_DAYS) -> datetime:
+    start = date.fromisoformat(day)
+    return datetime(start.year, start.month, start.day, tzinfo=UTC) + timedelta(days=days)
+
+
+def add_day_counters(account_id: str, day: str, counters: dict[str, int]) -> None:
+    """ADD ``counters`` to one account-day item (created on first use; exact under concurrency)."""
+    AccountDayModel(account_id, day).update(
+        actions=[getattr(AccountDayModel, name).add(n) for name, n in sorted(counters.items())])
+
+
+def apply_plan(plan: ActivityPlan) -> dict[str, int]:
+    """Write a merged batch of activity: one update per counter item, FanDay puts in batches.
+
+    FanDay puts are idempotent. Counter updates are ADDs: a batch redelivered after
+    part of it was written counts that part twice (SQS is at-least-once); see README.
+    """
+    for (account_id, day), counters in sorted(plan.day_counters.items()):
+        add_day_counters(account_id, day, counters)
+    for (account_id, day_hour), n in sorted(plan.hours.items()):
+        AccountHourModel(account_id, day_hour).update(
+            actions=[AccountHourModel.active.add(n), AccountHourModel.expires.set(_expiry(day_hour[:10]))])
+    for post_id, counters in sorted(plan.post_counters.items()):
+        try:
+            PostModel(post_id).update(actions=[getattr(PostModel, name).add(n) for name, n in counters.items()],
+                                      condition=PostModel.post_id.exists())
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+    fan_days = [FanDayModel(account_id, f"{day}#{user_id}", expires=_expiry(day))
+                for account_id, day, user_id in sorted(plan.fan_days)]
+    if fan_days:
+        batch_write(FanDayModel, fan_days)
+    return {"day_items": len(plan.day_counters), "hour_items": len(plan.hours),
+            "post_items": len(plan.post_counters), "fan_days": len(fan_days)}
+
+
+def followers_among(pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (account_id, user_id) pairs are follows (BatchGetItem, 100 keys a call)."""
+    if not pairs:
+        return set()
+    found = batch_get(FollowModel, [key_of(FollowModel, a, u) for a, u in sorted(pairs)])
+    return {(f.account_id, f.user_id) for f in found}
+
+
+def claim_featured_push(account_id: str, day: str, post_id: str) -> bool:
+    """Take the account's one featured-buyer-show push of ``day`` for ``post_id``.
+
+    True when the slot is (already) this post's, False when another post took it.
+    """
+    try:
+        AccountDayModel(account_id, day).update(
+            actions=[AccountDayModel.featured_push.set(post_id)],
+            condition=AccountDayModel.featured_push.does_not_exist() | (AccountDayModel.featured_push == post_id))
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def day_items(account_id: str, first: str, last: str) -> dict[str, AccountDayModel]:
+    """The account's day items from ``first`` to ``last`` (inclusive), by day; missing days are absent."""
+    return {item.day: item for item in AccountDayModel.query(account_id, AccountDayModel.day.between(first, last))}
+
+
+def day_item(account_id: str, day: str) -> AccountDayModel | None:
+    try:
+        return AccountDayModel.get(account_id, day)
+    except AccountDayModel.DoesNotExist:
+        return None
+
+
+def hour_histogram(account_id: str, first: str, last: str) -> list[int]:
+    """Fan activity per hour of day (0-23, Asia/Shanghai) summed over ``first``..``last``."""
+    histogram = [0] * 24
+    for item in AccountHourModel.query(account_id, AccountHourModel.day_hour.between(f"{first}#00", f"{last}#23")):
+        histogram[int(item.day_hour[-2:])] += int(item.active)
+    return histogram

@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 from botocore.exceptions import ClientError
 from pynamodb.models import Model
 
+from chalicelib.config import settings
+
 M = TypeVar("M", bound=Model)
 
 BATCH_WRITE_LIMIT = 25
@@ -54,7 +56,7 @@ def _call_with_retry(call: Callable[[], dict[str, Any]], attempt: int, max_attem
 
 
 def batch_write(model_cls: type[Model], puts: Iterable[Model] = (), delete_keys: Iterable[dict[str, Any]] = (),
-                *, max_attempts: int = 10, base_delay: float = 0.02, max_delay: float = 2.0,
+                *, max_attempts: int = 10, base_delay: float | None = None, max_delay: float = 2.0,
                 sleep: Callable[[float], None] = time.sleep) -> int:
     """Put ``puts`` and delete ``delete_keys`` (serialized key maps) in batches of 25.
 
@@ -63,6 +65,7 @@ def batch_write(model_cls: type[Model], puts: Iterable[Model] = (), delete_keys:
     so the caller retries the whole unit of work).
     """
     table = model_cls.Meta.table_name
+    base_delay = settings.batch_base_delay_s if base_delay is None else base_delay
     requests = [{"PutRequest": {"Item": item.serialize()}} for item in puts]
     requests += [{"DeleteRequest": {"Key": key}} for key in delete_keys]
     client = _client(model_cls)
@@ -87,10 +90,11 @@ def batch_write(model_cls: type[Model], puts: Iterable[Model] = (), delete_keys:
 
 
 def batch_get(model_cls: type[M], keys: Sequence[dict[str, Any]], *, max_attempts: int = 10,
-              base_delay: float = 0.02, max_delay: float = 2.0,
+              base_delay: float | None = None, max_delay: float = 2.0,
               sleep: Callable[[float], None] = time.sleep) -> list[M]:
     """Fetch items by serialized key maps (100 per call); missing keys are skipped."""
     table = model_cls.Meta.table_name
+    base_delay = settings.batch_base_delay_s if base_delay is None else base_delay
     client = _client(model_cls)
     found: list[M] = []
     unique = list({repr(sorted(k.items())): k for k in keys}.values())

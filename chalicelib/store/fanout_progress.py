@@ -33,3 +33,22 @@ def next_chunk_sent(job_id: str, chunk: int) -> bool:
 
 def mark_next_chunk_sent(job_id: str, chunk: int, delivered: int) -> None:
     FanoutProgressModel(job_id, chunk, delivered=delivered).save()
+
+
+# Chunk number of the marker a post's fan-out leaves when it found the account pulled
+# (nothing was pushed, so its takedown has no inbox entries to retract).
+PULLED_MARKER = -1
+
+
+def mark_pulled(post_id: str) -> None:
+    FanoutProgressModel(f"put#{post_id}", PULLED_MARKER).save()
+
+
+def was_pulled(post_id: str) -> bool:
+    return next_chunk_sent(f"put#{post_id}", PULLED_MARKER)
+
+
+def delivered_total(job_id: str) -> int:
+    """Entries a finished job wrote, summed over its chunks (each chunk counted once)."""
+    return sum(int(p.delivered) for p in FanoutProgressModel.query(job_id, FanoutProgressModel.chunk >= 0,
+                                                                     consistent_read=True))

@@ -16,6 +16,7 @@ from chalicelib.domain.errors import NotFound
 from chalicelib.store.accounts import AccountModel
 from chalicelib.store.base import TableMeta, conditions_failed, flat_key, raw_key
 from chalicelib.store.batch import batch_get, key_of
+from chalicelib.store.roster import FanRosterModel, member, roster_page
 
 
 class UserIndex(GlobalSecondaryIndex["FollowModel"]):
@@ -35,24 +36,31 @@ class FollowModel(Model):
     user_id = UnicodeAttribute(range_key=True)
     followed_at = UTCDateTimeAttribute()
     groups = UnicodeSetAttribute(null=True)
+    roster_page = UnicodeAttribute(null=True)  # the fan roster page holding this follower (store.roster)
     by_user = UserIndex()
 
 
-def follow(account_id: str, user_id: str, at: datetime) -> bool:
+def follow(account_id: str, user_id: str, at: datetime, follower_count: int | None = None) -> bool:
     """Follow ``account_id``; returns False when the user already followed it.
 
-    The follow item and the counter move in one transaction, so ``follower_count``
-    stays exact under concurrent and repeated follows.
+    The follow item, the counter and the fan roster entry move in one transaction, so
+    ``follower_count`` and the roster stay exact under concurrent and repeated follows.
+    ``follower_count`` (the account's count before this follow, as the caller read it)
+    picks the roster page; it is read here when not given.
     """
+    if follower_count is None:
+        follower_count = _follower_count(account_id)
+    page = roster_page(user_id, follower_count)
     try:
         with TransactWrite(connection=FollowModel._get_connection().connection) as tx:
-            tx.save(FollowModel(account_id, user_id, followed_at=at),
+            tx.save(FollowModel(account_id, user_id, followed_at=at, roster_page=page),
                     condition=FollowModel.user_id.does_not_exist())
             tx.update(AccountModel(account_id), actions=[AccountModel.follower_count.add(1)],
                       condition=AccountModel.account_id.exists())
+            tx.update(FanRosterModel(account_id, page), actions=[FanRosterModel.members.add({member(user_id, at)})])
     except TransactWriteError as error:
         failed = conditions_failed(error)
-        if len(failed) == 2 and failed[1]:
+        if len(failed) >= 2 and failed[1]:
             raise NotFound(f"account {account_id} not found") from None
         if failed and failed[0]:
             return False
@@ -61,17 +69,33 @@ def follow(account_id: str, user_id: str, at: datetime) -> bool:
 
 
 def unfollow(account_id: str, user_id: str) -> bool:
-    """Stop following; returns False when the user did not follow the account."""
-    try:
-        with TransactWrite(connection=FollowModel._get_connection().connection) as tx:
-            tx.delete(FollowModel(account_id, user_id), condition=FollowModel.user_id.exists())
-            tx.update(AccountModel(account_id), actions=[AccountModel.follower_count.add(-1)],
-                      condition=AccountModel.account_id.exists())
-    except TransactWriteError as error:
-        if any(conditions_failed(error)):
+    """Stop following; returns False when the user did not follow the account.
+
+    The follow item is read first to find its roster entry; the delete is conditional
+    on that same follow (a concurrent unfollow and re-follow makes it read again).
+    """
+    for _ in range(3):
+        try:
+            current = FollowModel.get(account_id, user_id, consistent_read=True)
+        except FollowModel.DoesNotExist:
             return False
-        raise
-    return True
+        try:
+            with TransactWrite(connection=FollowModel._get_connection().connection) as tx:
+                tx.delete(current, condition=FollowModel.followed_at == current.followed_at)
+                tx.update(AccountModel(account_id), actions=[AccountModel.follower_count.add(-1)],
+                          condition=AccountModel.account_id.exists())
+                if current.roster_page:
+                    tx.update(FanRosterModel(account_id, current.roster_page),
+                              actions=[FanRosterModel.members.delete({member(user_id, current.followed_at)})])
+        except TransactWriteError as error:
+            failed = conditions_failed(error)
+            if len(failed) >= 2 and failed[1]:
+                return False
+            if failed and failed[0]:
+                continue  # unfollowed (and maybe followed again) meanwhile: look again
+            raise
+        return True
+    return False
 
 
 def add_to_group(account_id: str, user_id: str, group: str) -> FollowModel:
@@ -117,6 +141,13 @@ def following_page(user_id: str, limit: int, after: dict[str, str] | None
                                         last_evaluated_key=raw_key(after))
     items = list(results)
     return items, flat_key(results.last_evaluated_key)
+
+
+def _follower_count(account_id: str) -> int:
+    try:
+        return int(AccountModel.get(account_id, consistent_read=True).follower_count)
+    except AccountModel.DoesNotExist:
+        raise NotFound(f"account {account_id} not found") from None
 
 
 def followed_accounts(user_id: str, account_ids: Iterable[str]) -> set[str]:

@@ -14,7 +14,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.exceptions import TransactWriteError, UpdateError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -47,6 +47,17 @@ class AccountFeedIndex(GlobalSecondaryIndex["PostModel"]):
     feed_key = UnicodeAttribute(range_key=True)
 
 
+class AccountSectionFeedIndex(GlobalSecondaryIndex["PostModel"]):
+    """Sparse: published posts by account and feed section (read-time pulls of one section)."""
+
+    class Meta:
+        index_name = "published_by_account_section"
+        projection = AllProjection()
+
+    account_id = UnicodeAttribute(hash_key=True)
+    section_feed_key = UnicodeAttribute(range_key=True)  # "<section>#<feed_key>"
+
+
 class WorkQueueIndex(GlobalSecondaryIndex["PostModel"]):
     """Sparse: posts waiting for something, by ``queue`` (scheduled, moderation, review) and due time."""
 
@@ -56,6 +67,28 @@ class WorkQueueIndex(GlobalSecondaryIndex["PostModel"]):
 
     queue = UnicodeAttribute(hash_key=True)
     queue_at = UnicodeAttribute(range_key=True)
+
+
+class RecentIndex(GlobalSecondaryIndex["PostModel"]):
+    """Sparse, keys only: posts by publication day and shard (the hot list's candidates)."""
+
+    class Meta:
+        index_name = "recent"
+        projection = KeysOnlyProjection()
+
+    recent_bucket = UnicodeAttribute(hash_key=True)  # "<YYYY-MM-DD>#<shard>", see domain.ranking
+    post_id = UnicodeAttribute(range_key=True)
+
+
+class BuyerShowWallIndex(GlobalSecondaryIndex["PostModel"]):
+    """Sparse: fans' buyer shows that passed moderation, on the account's wall, newest first."""
+
+    class Meta:
+        index_name = "buyer_show_wall"
+        projection = AllProjection()
+
+    wall_account = UnicodeAttribute(hash_key=True)
+    post_id = UnicodeAttribute(range_key=True)
 
 
 class PostModel(Model):
@@ -84,9 +117,26 @@ class PostModel(Model):
     reads = NumberAttribute(default=0)
     queue = UnicodeAttribute(null=True)
     queue_at = UnicodeAttribute(null=True)
+    # Engagement (services/engagement.py): poll tallies by option index, the floor
+    # allocator of comments, the first winners of a floor contest.
+    votes = ListAttribute(of=NumberAttribute, null=True)
+    floor_seq = NumberAttribute(null=True)
+    winners = ListAttribute(null=True)
+    winner_count = NumberAttribute(null=True)
+    # A fan's buyer show sent to the account (services/buyer_shows.py): on the wall once
+    # approved, delivered to followers only when the owner features it.
+    fan_submission = BooleanAttribute(default=False)
+    wall_account = UnicodeAttribute(null=True)
+    featured_at = UTCDateTimeAttribute(null=True)
+    recent_bucket = UnicodeAttribute(null=True)
     by_account = AccountPostsIndex()
+    # Set with feed_key at publication, removed with it at takedown (services.pipeline).
+    section_feed_key = UnicodeAttribute(null=True)
     published_by_account = AccountFeedIndex()
+    published_by_account_section = AccountSectionFeedIndex()
     work_queue = WorkQueueIndex()
+    recent = RecentIndex()
+    buyer_show_wall = BuyerShowWallIndex()
 
 
 class PostKeyModel(Model):
@@ -203,6 +253,23 @@ def published_before(account_id: str, before_key: str | None, limit: int) -> lis
     condition = PostModel.feed_key < before_key if before_key else None
     return list(PostModel.published_by_account.query(account_id, condition, scan_index_forward=False,
                                                       limit=limit))
+
+
+def published_between(account_id: str, section: str, since: str, before: str | None, limit: int
+                      ) -> list[PostModel]:
+    """An account's published posts of ``section`` with ``since <= feed_key < before``, newest first.
+
+    Section ``all`` reads the ``published_by_account`` index, other sections
+    ``published_by_account_section``: one Query either way (the feed's read-time pulls).
+    """
+    if section == "all":
+        index, attribute, prefix = PostModel.published_by_account, PostModel.feed_key, ""
+    else:
+        index, attribute, prefix = PostModel.published_by_account_section, PostModel.section_feed_key, f"{section}#"
+    upper = f"{prefix}{before}" if before else f"{prefix}\uffff"
+    found = list(index.query(account_id, attribute.between(f"{prefix}{since}", upper), scan_index_forward=False,
+                             limit=limit + 1))
+    return [p for p in found if p.feed_key != before][:limit]
 
 
 def queue_time(at: datetime) -> str:

@@ -24,6 +24,8 @@ class QueueSpec:
     max_receive_count: int = 5
     # Bounded so one huge post cannot take every Lambda (and write unit) in the account.
     max_concurrency: int | None = None
+    # Seconds Lambda gathers messages before invoking (needed for batches over 10).
+    batching_window_s: int = 0
 
     @property
     def visibility_timeout_s(self) -> int:
@@ -38,6 +40,12 @@ class QueueSpec:
 QUEUES = {
     "moderation": QueueSpec(settings.moderation_queue, consumer_timeout_s=60, batch_size=10),
     "fanout": QueueSpec(settings.fanout_queue, consumer_timeout_s=120, batch_size=5, max_concurrency=20),
+    # One message per feed page, read, like...; the consumer merges a batch into one
+    # write per counter item, so big batches mean fewer writes to hot account-day items.
+    "activity": QueueSpec(settings.queue("activity"), consumer_timeout_s=60, batch_size=100, batching_window_s=5),
+    # One grading shard per message (services/grading_shards.py); bounded so a run does not
+    # take every write unit of the account.
+    "grading": QueueSpec(settings.queue("grading"), consumer_timeout_s=600, batch_size=1, max_concurrency=50),
 }
 
 

@@ -5,14 +5,32 @@ from __future__ import annotations
 from pynamodb.models import Model
 
 from chalicelib.store.accounts import AccountModel, AccountNameModel, HandleModel
-from chalicelib.store.activity import AccountDayModel, FanDayModel
+from chalicelib.store.activity import AccountDayModel, AccountHourModel, FanDayModel
+from chalicelib.store.audit import AuditModel
+from chalicelib.store.engagement import CommentModel, LikeModel, VoteModel
 from chalicelib.store.fanout_progress import FanoutProgressModel
+from chalicelib.store.fingerprints import FingerprintModel
 from chalicelib.store.follows import FollowModel
+from chalicelib.store.grading import (
+    GradeRecordModel,
+    GradingChunkModel,
+    GradingRunModel,
+    GradingShardModel,
+    StatusSnapshotModel,
+)
+from chalicelib.store.hot_list import HotListModel
+from chalicelib.store.hybrid import DeliveryModeModel, PulledAccountModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.inbox import InboxModel
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
+from chalicelib.store.roster import FanRosterModel
+from chalicelib.store.strikes import StrikeModel
 
 ALL_MODELS: list[type[Model]] = [
     AccountModel, HandleModel, AccountNameModel, FollowModel, PostModel, PostKeyModel, QuotaCounterModel,
     InboxModel, FanoutProgressModel, IdempotencyModel, AccountDayModel, FanDayModel,
+    AccountHourModel, LikeModel, VoteModel, CommentModel, HotListModel,
+    FingerprintModel, StrikeModel, AuditModel,
+    FanRosterModel, DeliveryModeModel, PulledAccountModel,
+    GradingRunModel, GradingShardModel, GradingChunkModel, GradeRecordModel, StatusSnapshotModel,
 ]

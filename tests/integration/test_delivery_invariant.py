@@ -14,10 +14,8 @@ import boto3
 
 from chalicelib.config import settings
 from chalicelib.store import inbox, queues
-from chalicelib.store.accounts import AccountModel
-from chalicelib.store.batch import batch_write
-from chalicelib.store.follows import FollowModel
 from chalicelib.store.inbox import InboxModel
+from local.seed import add_followers
 from tests.flows import new_account, nine_grid, publish
 
 FOLLOWERS = 2_000
@@ -25,9 +23,7 @@ FOLLOWERS = 2_000
 
 def given_followers(account_id: str, count: int) -> list[str]:
     users = [f"fan{i:05d}" for i in range(count)]
-    now = datetime.now(UTC)
-    batch_write(FollowModel, [FollowModel(account_id, u, followed_at=now) for u in users])
-    AccountModel(account_id).update(actions=[AccountModel.follower_count.set(count)])
+    add_followers(account_id, users, datetime.now(UTC))  # follow items, fan roster and counter
     return users
 
 
@@ -84,3 +80,15 @@ def test_duplicated_and_failing_fan_out_delivers_exactly_once(api, run_workers, 
     assert calls["writes"] > 2 * (FOLLOWERS // 250)  # duplicates and the retry really happened
     # And nothing is left in any queue or dead-letter queue
     assert set(dlq_depths().values()) == {0}
+
+
+def test_a_poison_message_ends_in_the_dead_letter_queue(api, run_workers) -> None:
+    # Given a fan-out message no handler can process
+    sqs = boto3.client("sqs", region_name=settings.region)
+    spec = queues.QUEUES["fanout"]
+    sqs.send_message(QueueUrl=queues.queue_url(spec.name), MessageBody="{not json")
+    # When the workers retry it as often as the redrive policy allows
+    run_workers()
+    # Then it has moved to the DLQ and the queue itself is empty
+    depths = dlq_depths()
+    assert depths[spec.name] == 0 and depths[spec.dlq_name] == 1

@@ -24,6 +24,7 @@ from chalicelib.domain.moderation.chain import (
 from chalicelib.domain.posts import check_post_rules, feed_key, section_of
 from chalicelib.domain.quota import quota_charge, quota_exceeded
 from chalicelib.domain.tiers import daily_quota_for, hot_list_eligible
+from tests.unit.moderation_fakes import FakeFingerprintIndex, shipped_scheme
 
 UTC = timezone.utc
 
@@ -129,13 +130,22 @@ class TestHookChain:
                            self.content("x"))
         assert result.outcome == REVIEW and result.reason == "dup: m"
 
+    @staticmethod
+    def configured_chain() -> list:
+        # The shipped chain with in-memory stand-ins for the services its hooks read.
+        return build_chain(load_chain_config(), FakeFingerprintIndex(shipped_scheme()).services())
+
     @pytest.mark.parametrize("text", ["欢迎加微信下单", "加 V：abc123", "进ＱＱ群领券", "刷单返现", "加-微-信"])
     def test_configured_chain_rejects_diversion_and_fraud(self, text: str) -> None:
-        assert run_chain(build_chain(load_chain_config()), self.content(text)).outcome == REJECT
+        assert run_chain(self.configured_chain(), self.content(text)).outcome == REJECT
 
     @pytest.mark.parametrize("text", ["支持微信支付和支付宝", "秋冬新款，欢迎选购"])
     def test_configured_chain_lets_innocent_text_pass(self, text: str) -> None:
-        assert run_chain(build_chain(load_chain_config()), self.content(text)).outcome == APPROVE
+        assert run_chain(self.configured_chain(), self.content(text)).outcome == APPROVE
+
+    def test_a_hook_missing_its_service_is_a_configuration_error(self) -> None:
+        with pytest.raises(ValueError, match="needs the .* service"):
+            build_chain(load_chain_config())
 
     def test_unknown_hook_in_configuration_is_an_error(self) -> None:
         with pytest.raises(ValueError):

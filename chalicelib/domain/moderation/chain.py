@@ -31,6 +31,7 @@ class PostContent:
     urls: tuple[str, ...] = ()
     video_duration_s: float | None = None
     has_cover: bool = False
+    products: tuple[str, ...] = ()
 
     @property
     def all_text(self) -> str:
@@ -52,7 +53,8 @@ class PostContent:
         return cls(post_id=post_id, account_id=account_id, type=content["type"], format=content["format"],
                    title=content.get("title", ""), text=content.get("text", ""), extra_text=tuple(extra),
                    images=tuple(content.get("images", [])), urls=tuple(urls),
-                   video_duration_s=content.get("video", {}).get("duration_s"), has_cover="cover" in content)
+                   video_duration_s=content.get("video", {}).get("duration_s"), has_cover="cover" in content,
+                   products=tuple(content.get("products", [])))
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,13 @@ class ChainResult:
     verdicts: list[Verdict] = field(default_factory=list)
 
     @property
+    def deciding(self) -> Verdict | None:
+        """The verdict that decided a reject or review (the first of that outcome); None when approved."""
+        return next((v for v in self.verdicts if v.outcome == self.outcome and v.outcome != APPROVE), None)
+
+    @property
     def reason(self) -> str | None:
-        deciding = next((v for v in self.verdicts if v.outcome == self.outcome and v.outcome != APPROVE), None)
+        deciding = self.deciding
         return f"{deciding.reason}: {deciding.message}" if deciding else None
 
     def as_records(self) -> list[dict[str, Any]]:
@@ -104,6 +111,14 @@ def build_chain(config: dict[str, Any], services: dict[str, Any] | None = None) 
             raise ValueError(f"unknown moderation hook {entry['hook']!r}")
         chain.append(_FACTORIES[entry["hook"]]({**entry.get("settings", {}), **(services or {})}))
     return chain
+
+
+def required_service(settings: dict[str, Any], name: str, hook: str) -> Any:
+    """A service ``hook`` needs from ``build_chain(config, services)``; a clear error when it is missing."""
+    if name not in settings:
+        raise ValueError(f"moderation hook {hook!r} needs the {name!r} service: pass it in build_chain(config, "
+                         "services)")
+    return settings[name]
 
 
 def load_chain_config(name: str = "moderation.json") -> dict[str, Any]:

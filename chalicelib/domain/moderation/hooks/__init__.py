@@ -1,3 +1,9 @@
 """The shipped moderation hooks; importing this package registers them."""
 
-from chalicelib.domain.moderation.hooks import banned_words  # noqa: F401
+from chalicelib.domain.moderation.hooks import (  # noqa: F401
+    account_standing,
+    banned_words,
+    media,
+    plagiarism,
+    spam,
+)

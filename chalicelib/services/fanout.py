@@ -1,0 +1,127 @@
+"""Walking an account's followers one page per fan-out message.
+
+A message says where the previous page ended (``after``). Pages come from the fan
+roster (every follower, packed many to an item: ``store.roster``) or, for a post
+limited to fan groups, from the follow items filtered by group. The next page's
+message is sent at most once per chunk (``fanout_progress``), so a redelivered
+message does not start a second chain of pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.store import fanout_progress, follows, queues, roster
+
+BATCH = 25  # items per BatchWriteItem
+
+
+@dataclass(frozen=True)
+class FollowerBatch:
+    members: list[tuple[str, int]]  # (user_id, followed ms)
+    after: dict[str, Any] | None  # where the next message starts if this batch ends it; None: no more
+
+
+def follower_batches(account_id: str, after: dict[str, Any] | None, size: int,
+                     groups: Iterable[str] = ()) -> Iterator[FollowerBatch]:
+    """One message's followers, read as they are used: whole roster pages (one Query
+    each) until at least ``size``, or one page of ``size`` follow items of ``groups``.
+
+    Streaming lets the writes of one page overlap the read of the next, and keeps
+    memory to about one page whatever the page size.
+    """
+    groups = tuple(groups)
+    if groups:
+        items, last = follows.followers_page(account_id, size, (after or {}).get("follows"), groups)
+        yield FollowerBatch([(f.user_id, int(f.followed_at.timestamp() * 1000)) for f in items],
+                            {"follows": last} if last else None)
+        return
+    taken = 0
+    for page_key, members in roster.roster_pages(account_id, (after or {}).get("roster")):
+        taken += len(members)
+        if taken >= size:
+            yield FollowerBatch(members, {"roster": page_key})
+            return
+        yield FollowerBatch(members, None)
+
+
+def follower_page(account_id: str, after: dict[str, Any] | None, size: int,
+                  groups: Iterable[str] = ()) -> FollowerBatch:
+    """The batches of :func:`follower_batches` as one (members and where to resume)."""
+    members: list[tuple[str, int]] = []
+    resume = None
+    for batch in follower_batches(account_id, after, size, groups):
+        members += batch.members
+        resume = batch.after
+    return FollowerBatch(members, resume)
+
+
+def hand_over(job_id: str, chunk: int, message: dict[str, Any], after: dict[str, Any] | None,
+              delivered: int) -> None:
+    """Send the message for the next page (if any) unless this chunk already did; record it.
+
+    Sending before recording means a crash in between sends the next page twice,
+    never zero times; pages are idempotent, so the copy only costs writes.
+    """
+    if fanout_progress.next_chunk_sent(job_id, chunk):
+        return
+    if after is not None:
+        queues.send("fanout", {**message, "chunk": chunk + 1, "after": after})
+    fanout_progress.mark_next_chunk_sent(job_id, chunk, delivered)
+
+
+class SliceWriter:
+    """Writes users in slices of whole 25-item batches, ``writers`` slices at a time.
+
+    A fan-out worker mostly waits on the store, so a page is written by several
+    BatchWriteItem calls in flight. Users are buffered across roster pages so that only
+    the last batch of a message can be short: as few calls as one writer would make.
+    Slices of at most ``slice_size`` bound memory whatever the page size. Used as a
+    context manager: leaving it waits for every write and raises the first failure
+    (the message is then retried; the writes are idempotent).
+    """
+
+    def __init__(self, write: Callable[[list[str]], Any], writers: int, slice_size: int) -> None:
+        self.write = write
+        self.slice_size = max(BATCH, slice_size // BATCH * BATCH)
+        self.writers = writers
+        self.pool = ThreadPoolExecutor(writers) if writers > 1 else None
+        self.futures: list[Future[Any]] = []
+        self.buffer: list[str] = []
+
+    def __enter__(self) -> SliceWriter:
+        return self
+
+    def add(self, users: list[str]) -> None:
+        self.buffer += users
+        while len(self.buffer) >= self.slice_size:
+            part, self.buffer = self.buffer[:self.slice_size], self.buffer[self.slice_size:]
+            self.run(self.write, part)
+
+    def run(self, call: Callable[..., Any], *args: Any) -> None:
+        """Run ``call`` alongside the writes (inline with a single writer)."""
+        if self.pool is None:
+            call(*args)
+            return
+        # Back-pressure: at most ``writers`` calls in flight, reading waits meanwhile, so
+        # memory stays bounded however many followers the message covers.
+        pending = [f for f in self.futures if not f.done()]
+        while len(pending) >= self.writers:
+            wait(pending, return_when=FIRST_COMPLETED)
+            pending = [f for f in pending if not f.done()]
+        self.futures = [f for f in self.futures if not f.done() or f.exception() is not None]
+        self.futures.append(self.pool.submit(call, *args))
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        try:
+            if kind is None and self.buffer:
+                self.run(self.write, self.buffer)
+                self.buffer = []
+            for future in self.futures:
+                future.result()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,91 @@
+"""What the moderation pipeline gives the hook chain, and what it does around it.
+
+- :func:`chain_services`: the lookups hooks need (fingerprint index, post texts,
+  account tier), passed through ``build_chain(config, services)`` so hooks stay pure.
+- :func:`index_published`: put a post that is about to publish into the fingerprint
+  index, so later copies (other accounts) and repeats (same account) are found.
+- :func:`strike_for_rejection`: turn a chain rejection for a violation into a strike
+  (and H1 at the limit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any
+
+from chalicelib.domain import clock
+from chalicelib.domain.moderation.chain import ChainResult, PostContent, load_chain_config
+from chalicelib.domain.moderation.fingerprint import (
+    FingerprintHit,
+    FingerprintScheme,
+    fingerprint_text,
+    post_fingerprint,
+)
+from chalicelib.domain.moderation.strikes import rejection_strike
+from chalicelib.services.strikes import SYSTEM, add_strike
+from chalicelib.store import fingerprints
+from chalicelib.store.accounts import AccountModel
+from chalicelib.store.posts import PostModel, posts_by_ids
+
+
+@lru_cache(maxsize=1)
+def chain_config() -> dict[str, Any]:
+    return load_chain_config()
+
+
+@lru_cache(maxsize=1)
+def fingerprint_scheme() -> FingerprintScheme:
+    return FingerprintScheme.from_config(chain_config().get("fingerprint", {}))
+
+
+def _per_key_limit() -> int:
+    return int(chain_config().get("fingerprint", {}).get("per_key_limit", 20))
+
+
+def find_fingerprints(keys: Sequence[str]) -> list[FingerprintHit]:
+    """Posts indexed under ``keys`` within the scheme's lookback (one bounded Query per key)."""
+    since = clock.now() - timedelta(days=fingerprint_scheme().lookback_days)
+    return fingerprints.find(keys, since, _per_key_limit())
+
+
+def post_texts(post_ids: Sequence[str]) -> dict[str, str]:
+    """The fingerprinted text of each post (one BatchGetItem per 100 ids)."""
+    found = posts_by_ids(list(post_ids))
+    return {pid: fingerprint_text(p.content.get("title", ""), p.content.get("text", "")) for pid, p in found.items()}
+
+
+def account_tier(account_id: str) -> str | None:
+    try:
+        return AccountModel.get(account_id, attributes_to_get=["tier"]).tier
+    except AccountModel.DoesNotExist:
+        return None
+
+
+def chain_services() -> dict[str, Any]:
+    """The services hooks receive next to their settings."""
+    return {"fingerprint_scheme": fingerprint_scheme(), "find_fingerprints": find_fingerprints,
+            "post_texts": post_texts, "account_tier": account_tier}
+
+
+def index_published(post: PostModel) -> None:
+    """Index the post's fingerprint as of now (it is being published); idempotent."""
+    scheme = fingerprint_scheme()
+    content = PostContent.from_post(post.post_id, post.account_id, post.content)
+    keys = post_fingerprint(scheme, content).keys
+    if keys:
+        fingerprints.index_post(keys, post.post_id, post.account_id, clock.now(),
+                                keep=timedelta(days=scheme.lookback_days + 1))
+
+
+def strike_for_rejection(post: PostModel, result: ChainResult) -> bool:
+    """Record the strike a chain rejection earns, if any; True if it sent the account to H1.
+
+    Runs before the post is marked rejected: a redelivered message runs it again,
+    and both the strike and the move to H1 are idempotent.
+    """
+    reason = rejection_strike(chain_config(), result)
+    if reason is None:
+        return False
+    return add_strike(post.account_id, post.post_id, reason, SYSTEM, clock.now())

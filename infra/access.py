@@ -1,0 +1,191 @@
+"""What each Lambda function may touch: one IAM role per function, least privilege.
+
+Chalice's policy generator reads only ``app.py``, so ``autogen_policy`` is off and the
+grants are declared here, per function (Chalice's function names: ``api_handler`` for
+the API, the ``@on_sqs_message`` / ``@schedule`` names for the others). A function reads
+or writes a table, queries named indexes, and sends to named queues; a consumer may
+also receive from and delete on its own queue (derived from ``app.event_sources``, not
+declared). The template builder turns these into statements whose resources are the
+template's own table, index and queue ARNs, and refuses to build when a function of the
+app has no entry here. ``tests/infra/test_iam_audit.py`` runs the real handlers and
+checks that every DynamoDB and SQS call they make is allowed by these grants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pynamodb.models import Model
+
+from chalicelib.store.accounts import AccountModel, AccountNameModel, HandleModel
+from chalicelib.store.activity import AccountDayModel, AccountHourModel, FanDayModel
+from chalicelib.store.audit import AuditModel
+from chalicelib.store.engagement import CommentModel, LikeModel, VoteModel
+from chalicelib.store.fanout_progress import FanoutProgressModel
+from chalicelib.store.fingerprints import FingerprintModel
+from chalicelib.store.follows import FollowModel
+from chalicelib.store.grading import (
+    GradeRecordModel,
+    GradingChunkModel,
+    GradingRunModel,
+    GradingShardModel,
+    StatusSnapshotModel,
+)
+from chalicelib.store.hot_list import HotListModel
+from chalicelib.store.hybrid import DeliveryModeModel, PulledAccountModel
+from chalicelib.store.idempotency import IdempotencyModel
+from chalicelib.store.inbox import InboxModel
+from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
+from chalicelib.store.roster import FanRosterModel
+from chalicelib.store.strikes import StrikeModel
+
+# Scan only where declared (scans()): request paths use keys and Queries.
+READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem")
+WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
+                 "dynamodb:ConditionCheckItem")
+INDEX_ACTIONS = ("dynamodb:Query",)
+SCAN_ACTIONS = ("dynamodb:Scan",)
+DESCRIBE_ACTIONS = ("dynamodb:DescribeTable",)  # metadata (item counts), no items
+# GetQueueUrl: the code resolves queue URLs by name (store.queues.queue_url).
+SEND_ACTIONS = ("sqs:SendMessage", "sqs:GetQueueUrl")
+# What Lambda's event source mapping does with the function's role.
+CONSUME_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+                   "sqs:GetQueueAttributes")
+
+
+@dataclass(frozen=True)
+class TableUse:
+    model: type[Model]
+    write: bool = False
+    indexes: tuple[str, ...] = ()
+    scan: bool = False
+    read: bool = True
+    describe: bool = False
+
+
+@dataclass(frozen=True)
+class Grants:
+    """A function's data access: tables (read or read-write, with the indexes it queries) and queues it sends to."""
+
+    tables: tuple[TableUse, ...] = ()
+    sends: tuple[str, ...] = ()  # keys of chalicelib.store.queues.QUEUES
+    notes: str = field(default="", compare=False)
+
+
+def reads(model: type[Model], *indexes: str) -> TableUse:
+    return TableUse(model, write=False, indexes=indexes)
+
+
+def writes(model: type[Model], *indexes: str) -> TableUse:
+    """Read and write ``model``'s table (a writer reads too: conditions, transactions, read-back)."""
+    return TableUse(model, write=True, indexes=indexes)
+
+
+def scans(model: type[Model], write: bool = False) -> TableUse:
+    """Read ``model``'s table, whole-table Scans included (batch jobs only)."""
+    return TableUse(model, write=write, scan=True)
+
+
+def describes(model: type[Model]) -> TableUse:
+    """Only DescribeTable on ``model``'s table (its approximate item count), no item access."""
+    return TableUse(model, read=False, describe=True)
+
+
+# A grading run is sized from the item counts of the tables its map shards scan.
+_SIZED_BY_GRADING = (describes(AccountModel), describes(AccountDayModel), describes(FanDayModel))
+
+FUNCTION_GRANTS: dict[str, Grants] = {
+    "api_handler": Grants(
+        tables=(
+            writes(AccountModel),
+            writes(HandleModel),
+            writes(AccountNameModel),
+            writes(FollowModel, "by_user"),
+            writes(FanRosterModel),  # follow / unfollow keep the fan-out roster
+            writes(PostModel, "by_account", "published_by_account", "published_by_account_section", "work_queue",
+                   "buyer_show_wall"),
+            writes(PostKeyModel),
+            writes(QuotaCounterModel),
+            writes(InboxModel, "by_section"),  # backfill on follow, removal on unfollow, stale-entry cleanup
+            writes(IdempotencyModel),
+            writes(LikeModel),
+            writes(VoteModel),
+            writes(CommentModel),
+            writes(StrikeModel),  # moderators' rejections and releases
+            writes(AuditModel, "by_actor"),
+            writes(FingerprintModel),  # a moderator's approval indexes the post for plagiarism checks
+            writes(AccountDayModel),  # the featured buyer-show push slot of the day
+            reads(AccountHourModel),
+            reads(HotListModel),
+            writes(DeliveryModeModel),  # a follow can start a hybrid switch
+            writes(PulledAccountModel),  # following a pulled account opens the fan's pull window
+            writes(GradingRunModel),  # operators start runs by hand and read them;
+            writes(GradingShardModel),
+            *_SIZED_BY_GRADING,
+            reads(GradeRecordModel),  # an owner's grade and history
+            reads(StatusSnapshotModel),
+        ),
+        sends=("moderation", "fanout", "activity", "grading"),
+        notes="every route; the API is one function",
+    ),
+    "moderation_consumer": Grants(
+        tables=(
+            writes(PostModel),
+            writes(FingerprintModel),
+            writes(AccountModel),  # three strikes send the account to H1
+            writes(StrikeModel),
+            writes(AuditModel),
+            writes(AccountDayModel),  # posts published per day
+        ),
+        sends=("fanout", "activity"),
+    ),
+    "fanout_consumer": Grants(
+        tables=(
+            reads(PostModel),
+            reads(FanRosterModel),
+            writes(InboxModel),
+            writes(FanoutProgressModel),
+            writes(DeliveryModeModel),  # switch jobs finish a hybrid switch,
+            writes(PulledAccountModel),  # open or close every follower's pull window,
+            reads(AccountModel),  # and re-check the follower count when done
+        ),
+        sends=("fanout",),
+    ),
+    "activity_consumer": Grants(
+        tables=(
+            reads(FollowModel),  # is the reader a fan of the account?
+            writes(AccountDayModel),
+            writes(AccountHourModel),
+            writes(FanDayModel),
+            writes(PostModel),  # post read counters
+        ),
+    ),
+    "publish_due": Grants(
+        tables=(writes(PostModel, "work_queue"),),
+        sends=("moderation",),
+    ),
+    "grading_consumer": Grants(
+        tables=(
+            scans(AccountModel, write=True),  # map shards scan accounts; the apply step sets tiers
+            scans(AccountDayModel),
+            scans(FanDayModel),
+            writes(GradingRunModel),
+            writes(GradingShardModel),
+            writes(GradingChunkModel),
+            writes(GradeRecordModel),
+            writes(StatusSnapshotModel),
+        ),
+        sends=("grading",),
+    ),
+    "grading_monthly": Grants(
+        tables=(writes(GradingRunModel), writes(GradingShardModel), *_SIZED_BY_GRADING),
+        sends=("grading",),
+    ),
+    "grading_weekly": Grants(
+        tables=(writes(GradingRunModel), writes(GradingShardModel), *_SIZED_BY_GRADING),
+        sends=("grading",),
+    ),
+    "hot_list": Grants(
+        tables=(reads(PostModel, "recent"), reads(AccountModel), writes(HotListModel)),
+    ),
+}

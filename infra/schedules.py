@@ -1,0 +1,113 @@
+"""EventBridge schedule expressions: the code's UTC crons, written in Asia/Shanghai time.
+
+The ``@schedule`` crons in the code are UTC (as EventBridge rules and the local
+runner read them). The template deploys them as EventBridge Scheduler schedules with
+``ScheduleExpressionTimezone: Asia/Shanghai`` so operators read the times the business
+uses (grading at 00:00 on the 1st, not 16:00 UTC on the last day). China Standard Time
+is UTC+8 all year (no daylight saving since 1991), so the conversion is a fixed shift;
+:func:`to_shanghai` rewrites a cron to fire at exactly the same instants, and refuses the
+few shapes a shifted cron cannot express (the author then writes the cron differently).
+"""
+
+from __future__ import annotations
+
+SHANGHAI = "Asia/Shanghai"
+UTC_OFFSET_HOURS = 8
+_DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]  # EventBridge numbers them 1..7
+
+
+class UnconvertibleSchedule(ValueError):
+    """A UTC cron whose Asia/Shanghai form is not a single cron expression."""
+
+
+def _expand(field: str, low: int, high: int) -> set[int]:
+    """Values of a numeric cron field (``*``, ``a``, ``a-b``, ``a/n``, ``*/n``, ``a-b/n``, lists)."""
+    values: set[int] = set()
+    for part in field.split(","):
+        step = 1
+        if "/" in part:
+            part, step_text = part.split("/")
+            step = int(step_text)
+        if part == "*":
+            start, end = low, high
+        elif "-" in part:
+            a, b = part.split("-")
+            start, end = int(a), int(b)
+        else:
+            start = int(part)
+            end = high if step > 1 else start
+        if not low <= start <= end <= high:
+            raise UnconvertibleSchedule(f"cron field {field!r} is out of range {low}-{high}")
+        values.update(range(start, end + 1, step))
+    return values
+
+
+def _compact(values: set[int], low: int, high: int) -> str:
+    return "*" if values == set(range(low, high + 1)) else ",".join(str(v) for v in sorted(values))
+
+
+def _shift_weekdays(field: str) -> str:
+    """Each day of week one later (SAT → SUN); accepts names, numbers, ranges and lists."""
+    days: set[int] = set()
+    for part in field.split(","):
+        if "#" in part or part.endswith("L"):
+            raise UnconvertibleSchedule(f"day-of-week {field!r} (nth/last weekday) cannot be shifted by a day")
+        ends = [_DAYS.index(p.upper()) + 1 if p.upper() in _DAYS else int(p) for p in part.split("-")]
+        days.update(range(ends[0], ends[-1] + 1))
+    return ",".join(str(d % 7 + 1) for d in sorted(days))
+
+
+def _shift_months(field: str) -> str:
+    if field == "*":
+        return "*"
+    return _compact({m % 12 + 1 for m in _expand(field, 1, 12)}, 1, 12)
+
+
+def to_shanghai(expression: str) -> str:
+    """The same schedule as ``expression`` (UTC), written for ``ScheduleExpressionTimezone: Asia/Shanghai``.
+
+    ``rate(...)`` expressions have no clock time and are returned unchanged.
+
+    Raises
+    ------
+    UnconvertibleSchedule
+        When the shifted schedule needs more than one cron (e.g. some hours cross midnight
+        and others do not, on restricted days).
+
+    Examples
+    --------
+    >>> to_shanghai("cron(0 16 L * ? *)")       # monthly, 00:00 on the 1st in Shanghai
+    'cron(0 0 1 * ? *)'
+    >>> to_shanghai("cron(0 1 ? * MON *)")      # weekly, Monday 09:00 in Shanghai
+    'cron(0 9 ? * MON *)'
+    """
+    text = expression.strip()
+    if not text.startswith("cron("):
+        return text
+    fields = text[len("cron("):-1].split()
+    if len(fields) != 6:
+        raise UnconvertibleSchedule(f"{expression!r} is not a six-field EventBridge cron")
+    minute, hour, dom, month, dow, year = fields
+    hours = _expand(hour, 0, 23)
+    local_hours = _compact({(h + UTC_OFFSET_HOURS) % 24 for h in hours}, 0, 23)
+    crossing = {h + UTC_OFFSET_HOURS >= 24 for h in hours}
+    every_day = dom in ("*", "?") and dow in ("*", "?")
+    if crossing == {False}:
+        return f"cron({minute} {local_hours} {dom} {month} {dow} {year})"
+    if every_day and month == "*" and year == "*":
+        return f"cron({minute} {local_hours} {dom} {month} {dow} {year})"
+    if crossing != {True}:
+        raise UnconvertibleSchedule(
+            f"{expression!r}: some hours fall on the next day in Asia/Shanghai and some do not; "
+            "split it into two schedules")
+    # Every firing moves to the next calendar day.
+    if dom == "?" and month == "*" and year == "*":
+        return f"cron({minute} {local_hours} ? * {_shift_weekdays(dow)} {year})"
+    if dom == "L" and dow == "?" and year == "*":
+        return f"cron({minute} {local_hours} 1 {_shift_months(month)} ? {year})"
+    if dow == "?" and dom not in ("*", "L") and not any(c in dom for c in "LW#"):
+        days = _expand(dom, 1, 31)
+        if max(days) <= 27:  # day + 1 exists in every month, so the month never changes
+            return f"cron({minute} {local_hours} {_compact({d + 1 for d in days}, 1, 31)} {month} ? {year})"
+    raise UnconvertibleSchedule(
+        f"{expression!r} crosses midnight into Asia/Shanghai's next day in a way one cron cannot state")

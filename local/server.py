@@ -1,0 +1,60 @@
+"""Chalice's local HTTP server, answering its gateway's own refusals in the API.md error shape.
+
+Chalice's local gateway refuses an unknown route (403, like API Gateway's "Missing
+Authentication Token") before the app and its middleware run, with a body of its own.
+This handler rewrites such refusals into ``{"error": {...}}`` so every error a client
+of ``make run`` sees has one shape; errors the app writes pass through untouched.
+"""
+
+from __future__ import annotations
+
+from chalice.app import Chalice
+from chalice.config import Config
+from chalice.local import (
+    ChaliceRequestHandler,
+    CustomLocalChalice,
+    ForbiddenError,
+    LocalChalice,
+    LocalDevServer,
+    LocalGatewayException,
+)
+
+from chalicelib.api.middleware import in_error_shape
+
+
+class ApiRequestHandler(ChaliceRequestHandler):
+    def _send_error_response(self, error: LocalGatewayException) -> None:
+        headers = dict(error.headers or {})
+        # The gateway marks "no such route" this way (an authorizer's refusal is AccessDeniedException).
+        unknown_route = error.CODE == 403 and headers.get("x-amzn-ErrorType") == "UnauthorizedException"
+        shaped = in_error_shape(error.CODE, error.body, headers, code="unknown_route" if unknown_route else None,
+                                message=self._no_route() if unknown_route else None)
+        if shaped is None:
+            super()._send_error_response(error)
+            return
+        self._send_http_response(shaped.status_code, dict(shaped.headers), shaped.body)
+
+    def _generic_handle(self) -> None:
+        try:
+            super()._generic_handle()
+        except UnicodeEncodeError:
+            # The gateway echoes the Authorization header of an unknown route as ASCII and
+            # fails on any other character; answer as it would have, instead of hanging up.
+            if getattr(self, "_headers_buffer", None):
+                raise  # a response was already started: nothing sane to add
+            self._send_error_response(ForbiddenError({"x-amzn-ErrorType": "UnauthorizedException"}, b""))
+
+    # The base class binds its do_* methods to its own _generic_handle; bind them to ours.
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+    def _no_route(self) -> str:
+        return f"no route {self.command} {self.path.split('?', 1)[0]}; the routes are listed in /openapi.json"
+
+
+def create_server(app: Chalice, config: Config, host: str, port: int) -> LocalDevServer:
+    """Like ``chalice.local.create_local_server``, with :class:`ApiRequestHandler`."""
+    if not isinstance(app, LocalChalice):
+        # What create_local_server does: current_request becomes per thread.
+        CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+        app.__class__ = CustomLocalChalice
+    return LocalDevServer(app, config, host, port, handler_cls=ApiRequestHandler)

@@ -27,10 +27,12 @@ import argparse
 import math
 import multiprocessing
 import os
+import queue
 import random
 import resource
 import socket
 import sys
+import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -212,6 +214,17 @@ def _grading_worker(endpoint: str, env: dict[str, str], index: int, month: str, 
                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
 
 
+def _next(results: Any, processes: list[Any]) -> Any:
+    """The next result, or an error as soon as a worker died without giving one."""
+    while True:
+        try:
+            return results.get(timeout=5)
+        except queue.Empty:
+            failed = [p.exitcode for p in processes if p.exitcode not in (None, 0)]
+            if failed:
+                raise RuntimeError(f"a benchmark worker failed (exit codes {failed})") from None
+
+
 def _run_all(ctx: Any, target: Any, args_for: list[tuple[Any, ...]]) -> tuple[list[dict[str, Any]], float, float]:
     """Start the processes, release them together, wait for their results.
 
@@ -222,10 +235,10 @@ def _run_all(ctx: Any, target: Any, args_for: list[tuple[Any, ...]]) -> tuple[li
     processes = [ctx.Process(target=target, args=(*args, ready, go, results)) for args in args_for]
     for process in processes:
         process.start()
-    floor = max(ready.get(timeout=600) for _ in processes)  # imports done before the clock starts
+    floor = max(_next(ready, processes) for _ in processes)  # imports done before the clock starts
     started = time.perf_counter()
     go.set()
-    collected = [results.get(timeout=7200) for _ in processes]
+    collected = [_next(results, processes) for _ in processes]
     wall = time.perf_counter() - started
     for process in processes:
         process.join(timeout=30)
@@ -251,8 +264,13 @@ def bench_size(accounts: int, workers: int, scale: float, seed: int) -> dict[str
     counts = ready.get(timeout=7200)
     seeded_s = time.perf_counter() - seeding
     # Shards of ~50,000 rows and reduce buckets of 5,000 accounts: the same shard size at every scale.
+    # moto answers a Scan page in seconds, not milliseconds (it sorts the whole table per call):
+    # wait for it rather than time out and resend the same heavy request.
+    pynamodb_settings = os.path.join(tempfile.mkdtemp(prefix="bench-grading-"), "pynamodb_settings.py")
+    with open(pynamodb_settings, "w") as settings_file:
+        settings_file.write("read_timeout_seconds = 1800\n")
     env = {"GRADING_ROWS_PER_SEGMENT": "50000", "GRADING_ACCOUNTS_PER_BUCKET": "5000",
-           "POWERTOOLS_LOG_LEVEL": "ERROR"}
+           "POWERTOOLS_LOG_LEVEL": "ERROR", "PYNAMODB_CONFIG": pynamodb_settings}
     from chalicelib.domain.grading import shard_count
 
     segments = {"days": shard_count(counts["day_rows"], 50_000, 2_000),

@@ -6,16 +6,44 @@ PynamoDB models read the environment at import time.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import threading
 
+from moto.dynamodb.models import DynamoDBBackend
 from moto.server import ThreadedMotoServer
 
 REGION = "ap-southeast-1"
 
 
+_WRITE_LOCK = threading.RLock()
+
+
+def _serialise_dynamodb_writes() -> None:
+    """Make moto's DynamoDB writes atomic with respect to each other, as DynamoDB's are.
+
+    moto backs up whole tables before a transaction and restores them when a condition
+    fails, so a concurrent write that landed in between is silently undone (a lost
+    ``ADD``). One lock around every mutating call restores AWS's guarantee locally.
+    """
+    for name in ("transact_write_items", "put_item", "update_item", "delete_item"):
+        original = getattr(DynamoDBBackend, name)
+        if getattr(original, "_serialised", False):
+            continue
+
+        def locked(*args, __original=original, **kwargs):  # type: ignore[no-untyped-def]
+            with _WRITE_LOCK:
+                return __original(*args, **kwargs)
+
+        locked = functools.wraps(original)(locked)
+        locked._serialised = True  # type: ignore[attr-defined]
+        setattr(DynamoDBBackend, name, locked)
+
+
 def start_moto(port: int = 0) -> tuple[ThreadedMotoServer, str]:
     """Start moto on loopback; returns the server and its endpoint URL."""
+    _serialise_dynamodb_writes()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -17,6 +17,7 @@ from chalice.local import (
     LocalChalice,
     LocalDevServer,
     LocalGatewayException,
+    ThreadedHTTPServer,
 )
 
 from chalicelib.api.middleware import in_error_shape
@@ -51,10 +52,17 @@ class ApiRequestHandler(ChaliceRequestHandler):
         return f"no route {self.command} {self.path.split('?', 1)[0]}; the routes are listed in /openapi.json"
 
 
+class BackloggedHTTPServer(ThreadedHTTPServer):
+    # socketserver's default listen backlog is 5: a burst of concurrent clients
+    # (a mobile app's retries, the concurrency tests) would be reset at connect.
+    request_queue_size = 128
+
+
 def create_server(app: Chalice, config: Config, host: str, port: int) -> LocalDevServer:
     """Like ``chalice.local.create_local_server``, with :class:`ApiRequestHandler`."""
     if not isinstance(app, LocalChalice):
         # What create_local_server does: current_request becomes per thread.
         CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
         app.__class__ = CustomLocalChalice
-    return LocalDevServer(app, config, host, port, handler_cls=ApiRequestHandler)
+    return LocalDevServer(app, config, host, port, handler_cls=ApiRequestHandler,
+                          server_cls=BackloggedHTTPServer)

@@ -27,8 +27,8 @@ class FollowerBatch:
 
 def follower_batches(account_id: str, after: dict[str, Any] | None, size: int,
                      groups: Iterable[str] = ()) -> Iterator[FollowerBatch]:
-    """One message's followers, read as they are used: whole roster pages (one Query
-    each) until at least ``size``, or one page of ``size`` follow items of ``groups``.
+    """One message's followers, read as they are used: whole roster pages (a few per
+    Query) until at least ``size``, or one page of ``size`` follow items of ``groups``.
 
     Streaming lets the writes of one page overlap the read of the next, and keeps
     memory to about one page whatever the page size.
@@ -40,12 +40,12 @@ def follower_batches(account_id: str, after: dict[str, Any] | None, size: int,
                             {"follows": last} if last else None)
         return
     taken = 0
-    for page_key, members in roster.roster_pages(account_id, (after or {}).get("roster")):
+    for page_key, members in roster.roster_reads(account_id, (after or {}).get("roster"), size):
         taken += len(members)
-        if taken >= size:
-            yield FollowerBatch(members, {"roster": page_key})
-            return
-        yield FollowerBatch(members, None)
+        batch = FollowerBatch(members, {"roster": page_key} if taken >= size else None)
+        del members  # the caller holds the only reference while the next answer is read
+        yield batch
+        del batch
 
 
 def follower_page(account_id: str, after: dict[str, Any] | None, size: int,
@@ -96,24 +96,30 @@ class SliceWriter:
         return self
 
     def add(self, users: list[str]) -> None:
+        """Queue users; full slices start at once. Returns with a writer free, so the
+        next page is read while the others write, not on top of all of them."""
         self.buffer += users
         while len(self.buffer) >= self.slice_size:
             part, self.buffer = self.buffer[:self.slice_size], self.buffer[self.slice_size:]
             self.run(self.write, part)
+        self._wait_below(self.writers)
 
     def run(self, call: Callable[..., Any], *args: Any) -> None:
         """Run ``call`` alongside the writes (inline with a single writer)."""
         if self.pool is None:
             call(*args)
             return
-        # Back-pressure: at most ``writers`` calls in flight, reading waits meanwhile, so
-        # memory stays bounded however many followers the message covers.
-        pending = [f for f in self.futures if not f.done()]
-        while len(pending) >= self.writers:
-            wait(pending, return_when=FIRST_COMPLETED)
-            pending = [f for f in pending if not f.done()]
+        # Back-pressure: at most ``writers`` calls in flight, so memory stays bounded
+        # however many followers the message covers.
+        self._wait_below(self.writers)
         self.futures = [f for f in self.futures if not f.done() or f.exception() is not None]
         self.futures.append(self.pool.submit(call, *args))
+
+    def _wait_below(self, limit: int) -> None:
+        pending = [f for f in self.futures if not f.done()]
+        while len(pending) >= limit:
+            wait(pending, return_when=FIRST_COMPLETED)
+            pending = [f for f in pending if not f.done()]
 
     def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
         try:

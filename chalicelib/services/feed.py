@@ -11,11 +11,15 @@ Query, 1 Query per pulled account whose buffered posts ran out (at most
 follows, accounts) and, only when stale entries were met, 1 BatchWriteItem for the
 inbox and 1 for pull windows. Rounds are capped by :data:`MAX_ROUNDS`, so a page costs
 at most ``1 + MAX_ROUNDS * (HYBRID_MAX_PULLED + 6)`` calls; a page of a fan who pulls
-nothing usually costs 5, one pulling P accounts 5 + P.
+nothing usually costs 5, one pulling P accounts 5 + P. Reads that do not depend on
+each other run at once, so a page takes about three round trips, not one per call.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from chalicelib.auth import Principal
@@ -35,6 +39,9 @@ from chalicelib.store.posts import posts_by_ids, published_between
 # A page whose entries were all stale (taken down, unfollowed) reads on, but at most
 # this many rounds, so a page costs a bounded number of store calls.
 MAX_ROUNDS = 3
+# Reads of one page that do not depend on each other run at once (one round trip
+# instead of several); the pool lives as long as the process (a Lambda container).
+_POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="feed-read")
 
 
 def read_feed(principal: Principal, section: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
@@ -51,19 +58,22 @@ def read_feed(principal: Principal, section: str | None, limit: int, cursor: str
     before = position["before"] if position else None
     served = cursor_int(position, "served") if position else 0
     user_id = principal.user_id
-    windows = choose_windows((PullWindow(w.account_id, w.since, w.until) for w in hybrid.pulled_accounts(user_id)),
+    inbox_source = FeedSource(_inbox_fetch(user_id, section), before)
+    want = min(limit, settings.inbox_max_entries - served)
+    # The inbox is read while the pull windows are listed (independent reads run at once).
+    listed = _POOL.submit(hybrid.pulled_accounts, user_id)
+    if want > 0:
+        inbox_source.refill(want)
+    windows = choose_windows((PullWindow(w.account_id, w.since, w.until) for w in listed.result()),
                              before, settings.hybrid_max_pulled)
-    sources = [FeedSource(_inbox_fetch(user_id, section), before)]
-    sources += [FeedSource(_pull_fetch(window, section), before) for window in windows]
+    sources = [inbox_source] + [FeedSource(_pull_fetch(window, section), before) for window in windows]
     items: list[dict[str, Any]] = []
     seen: set[str] = set()
     for _ in range(MAX_ROUNDS):
         want = min(limit - len(items), settings.inbox_max_entries - served)
         if want <= 0:
             break
-        for source in sources:
-            if source.needs_refill:
-                source.refill(want)
+        _all_at_once([partial(source.refill, want) for source in sources if source.needs_refill])
         page = take_newest(sources, want, seen)
         if page:
             before = page[-1].feed_key
@@ -74,6 +84,13 @@ def read_feed(principal: Principal, section: str | None, limit: int, cursor: str
     more = not all(s.done for s in sources) and served < settings.inbox_max_entries and before is not None
     activity.record_impressions(user_id, items)  # one message for the whole page
     return {"items": items, "next_cursor": encode_cursor({"before": before, "served": str(served)}) if more else None}
+
+
+def _all_at_once(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run independent store reads concurrently (inline when there is just one)."""
+    if len(calls) <= 1:
+        return [call() for call in calls]
+    return [future.result() for future in [_POOL.submit(call) for call in calls]]
 
 
 def _inbox_fetch(user_id: str, section: str) -> Any:
@@ -93,8 +110,11 @@ def _pull_fetch(window: PullWindow, section: str) -> Any:
 def _hydrate(user_id: str, page: list[FeedEntry]) -> list[dict[str, Any]]:
     if not page:
         return []
-    posts = posts_by_ids([e.post_id for e in page])
-    follows = hybrid.follows_of(user_id, {e.account_id for e in page})
+    # Posts, follows and accounts are read at once (accounts of every entry: those of
+    # entries that turn out hidden are read for nothing, one round trip is saved).
+    posts, follows, accounts = _all_at_once([lambda: posts_by_ids([e.post_id for e in page]),
+                                             lambda: hybrid.follows_of(user_id, {e.account_id for e in page}),
+                                             lambda: accounts_by_ids(list({e.account_id for e in page}))])
 
     def shows(entry: FeedEntry) -> bool:
         post, follow = posts.get(entry.post_id), follows.get(entry.account_id)
@@ -110,7 +130,6 @@ def _hydrate(user_id: str, page: list[FeedEntry]) -> list[dict[str, Any]]:
     if stale:
         batch_write(inbox.InboxModel, delete_keys=[key_of(inbox.InboxModel, user_id, e.feed_key) for e in stale])
     hybrid.remove_pulled(user_id, sorted({e.account_id for e in page if e.pulled and e.account_id not in follows}))
-    accounts = accounts_by_ids(list({e.account_id for e in visible}))
     result = []
     for entry in visible:
         account = accounts.get(entry.account_id)

@@ -163,14 +163,16 @@ def fan_out_chunk(message: dict[str, Any]) -> int:
     # Roster pages stream in while earlier ones are written (memory stays about one
     # page); the hand-over to the next message runs alongside the last writes, so the
     # next page starts on another worker.
+    batches = fanout.follower_batches(post.account_id, message.get("after"), settings.fanout_page_size,
+                                      [str(group) for group in post.audience_groups or ()])
     with fanout.SliceWriter(write, settings.fanout_writers, slice_size) as writer:
-        for batch in fanout.follower_batches(post.account_id, message.get("after"), settings.fanout_page_size,
-                                             post.audience_groups or ()):
+        while (batch := next(batches, None)) is not None:
             users = followers_to_deliver(batch.members, key_millis(key))
             delivered += len(users)
             to_trim += [u for u in users if inbox.should_trim(u, key)]
             writer.add(users)
             resume = batch.after
+            del batch, users  # only the writer holds them while the next page is read
         writer.run(fanout.hand_over, job, chunk, message, resume, delivered)
     for user_id in to_trim:
         inbox.trim_inbox(user_id, settings.inbox_max_entries)

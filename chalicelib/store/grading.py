@@ -2,8 +2,9 @@
 
 - :class:`GradingRunModel` — one item per run (``2026-11`` monthly, ``2026-11-16`` weekly):
   its phase, how it was split, and the summary written when the last shard finishes.
-- :class:`GradingShardModel` — one item per finished shard, written once (conditional), with
-  the map attempt whose output counts or the reduce shard's part of the summary.
+- :class:`GradingShardModel` — one item per shard: how many times it started, and once it
+  finished (a conditional write, first attempt wins) the map attempt whose output counts or
+  the reduce shard's part of the summary.
 - :class:`GradingChunkModel` — map output: per-account partial results packed by reduce
   bucket, keyed by the attempt that wrote them (only a committed attempt is read).
 - :class:`GradeRecordModel` — the monthly grade of one account: metrics, status, old and

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from chalicelib.config import settings
@@ -71,8 +72,9 @@ def switch_mode(current: DeliveryMode, to_mode: str, at: datetime, pull_until: s
     landed but its answer was lost: callers read the mode again to tell).
     """
     item = DeliveryModeModel(current.account_id)
-    actions = [DeliveryModeModel.mode.set(to_mode), DeliveryModeModel.generation.set(current.generation + 1),
-               DeliveryModeModel.changed_at.set(at)]
+    actions: list[Action] = [DeliveryModeModel.mode.set(to_mode),
+                             DeliveryModeModel.generation.set(current.generation + 1),
+                             DeliveryModeModel.changed_at.set(at)]
     if pull_until is not None:
         actions.append(DeliveryModeModel.pull_until.set(pull_until))
     condition = (DeliveryModeModel.generation.does_not_exist() if current.generation == 0

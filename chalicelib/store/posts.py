@@ -262,6 +262,7 @@ def published_between(account_id: str, section: str, since: str, before: str | N
     Section ``all`` reads the ``published_by_account`` index, other sections
     ``published_by_account_section``: one Query either way (the feed's read-time pulls).
     """
+    index: AccountFeedIndex | AccountSectionFeedIndex
     if section == "all":
         index, attribute, prefix = PostModel.published_by_account, PostModel.feed_key, ""
     else:

@@ -3,7 +3,7 @@
 Fan-out reads every follower of an account once per post. Reading them as one follow
 item each costs a Query returning thousands of items per page; the roster keeps the
 same followers as string sets of ``<followed ms>|<user id>`` in pages of at most
-about :data:`PAGE_MEMBERS`, so a thousand or two followers are one small read. It is kept exact by
+about :data:`PAGE_MEMBERS`, so up to a thousand followers are one small read. It is kept exact by
 ``store.follows``: the follow item, the counter and the roster entry move in one
 transaction.
 
@@ -25,7 +25,7 @@ from pynamodb.models import Model
 from chalicelib.config import settings
 from chalicelib.store.base import TableMeta
 
-PAGE_MEMBERS = 2000  # pages hold about 1,000 to 2,000 followers (~100 KB, far below the 400 KB item cap)
+PAGE_MEMBERS = 1000  # pages hold about 500 to 1,000 followers (~50 KB, far below the 400 KB item cap)
 MAX_LEVEL = 20  # 2**20 buckets: ~1 billion followers at PAGE_MEMBERS each
 
 
@@ -66,13 +66,37 @@ def parse_member(entry: str) -> tuple[str, int]:
     return user_id, int(millis)
 
 
-def roster_pages(account_id: str, after_page: str | None) -> Iterator[tuple[str, list[tuple[str, int]]]]:
-    """The account's roster pages after ``after_page``, one Query each, read as iterated.
+def roster_reads(account_id: str, after_page: str | None, want: int
+                 ) -> Iterator[tuple[str, list[tuple[str, int]]]]:
+    """Followers after roster page ``after_page``, one Query per item, until at least ``want``.
 
-    Yields ``(page_key, [(user_id, followed_ms), ...])``. Reads are strongly consistent:
-    a follow that committed before is always seen. Members never move between pages,
-    so resuming after a page key neither skips nor repeats a follower who stayed.
+    Yields ``(last_page_key, [(user_id, followed_ms), ...])`` per Query. Each Query asks
+    for as many pages as should hold about :data:`PAGE_MEMBERS` followers (judged from
+    the pages read so far), so small pages do not cost a request each and no answer is
+    much bigger than one full page. Reads are strongly consistent: a follow that
+    committed before is always seen. Members never move between pages, so resuming
+    after a page key neither skips nor repeats a follower who stayed.
     """
     condition = FanRosterModel.page > after_page if after_page else None
-    for page in FanRosterModel.query(account_id, condition, consistent_read=True, page_size=1):
-        yield page.page, [parse_member(entry) for entry in sorted(page.members or ())]
+    position = None
+    taken = pages = 0
+    while taken < want:
+        per_page = max(taken / pages if pages else PAGE_MEMBERS, 1)
+        ask = max(1, min(math.ceil((want - taken) / per_page), int(PAGE_MEMBERS // per_page)))
+        results = FanRosterModel.query(account_id, condition, consistent_read=True, limit=ask,
+                                       last_evaluated_key=position)
+        members: list[tuple[str, int]] = []
+        last_key = None
+        for page in results:
+            members += [parse_member(entry) for entry in page.members or ()]
+            last_key = page.page
+            pages += 1
+        if last_key is None:
+            return
+        taken += len(members)
+        position = results.last_evaluated_key
+        del results  # hold one answer at a time: memory stays about one page
+        yield last_key, members
+        del members
+        if position is None:
+            return

@@ -118,3 +118,11 @@ def moto_report(built: Built, pipeline: Pipeline) -> dict[str, Any]:
     report["exit_code"] = code
     report["stderr"] = stderr[-4000:]
     return report
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # One `chalice package` per run: under xdist every infra test goes to the same worker.
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.xdist_group("infra"))

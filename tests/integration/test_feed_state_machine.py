@@ -31,7 +31,7 @@ from app import app
 from chalicelib.config import settings as app_settings
 from chalicelib.domain import clock
 from chalicelib.services import pipeline
-from chalicelib.store import queues
+from chalicelib.store import queues, roster
 from local.faults import ChaosDrain, FaultInjector, FaultRates
 from tests.flows import article, nine_grid, video_post
 
@@ -198,13 +198,14 @@ class FeedMachine(RuleBasedStateMachine):
 
 
 def test_every_feed_matches_the_rules_whatever_the_delivery_does(api, monkeypatch) -> None:
-    # Given small thresholds (pulled from 2 followers, pushed again from 1), pages of 2
-    # followers per fan-out message, and a moderation chain that approves everything
+    # Given small thresholds (pulled from 2 followers, pushed again from 1), fan-out
+    # messages of 2 followers, and a moderation chain that approves everything
     from chalicelib.domain.tiers import tier_config
 
     monkeypatch.setattr(app_settings, "hybrid_pull_above", 1)
     monkeypatch.setattr(app_settings, "hybrid_push_below", 2)
     monkeypatch.setattr(app_settings, "fanout_page_size", 2)
+    monkeypatch.setattr(roster, "PAGE_MEMBERS", 1)  # a roster page per follower: several pages per message
     monkeypatch.setattr(app_settings, "fanout_writers", 1)  # crashes replay exactly
     monkeypatch.setattr(pipeline, "moderation_chain", lambda: [])
     monkeypatch.setitem(tier_config()["tiers"]["W1"], "daily_quota", 1000)

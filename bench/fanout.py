@@ -7,9 +7,10 @@ baseline measured in the same run, with the ratio and the target:
 1. fan-out of one post to 100,000 followers (inbox entries/s) against raw
    BatchWriteItem of as many inbox items into an empty inbox-shaped table on the same
    server, once the same followers are seeded (written the way the fan-out writes: per
-   page, split over ``FANOUT_WRITERS`` threads; and with one writer, for reference),
-   and against naive per-item PutItem (measured on a sample and extrapolated, the full
-   run would take many minutes on moto);
+   page, split over ``FANOUT_WRITERS`` threads), measured before and after the fan-out;
+   also per CPU second of the moto server and this process, which other work on a
+   shared machine does not skew; and against naive per-item PutItem (measured on a
+   sample and extrapolated, the full run would take many minutes on moto);
 2. store calls per operation, counted by a botocore ``before-send`` hook;
 3. peak Python memory of the fan-out worker (tracemalloc) for 1,000 and 100,000
    followers;
@@ -65,9 +66,29 @@ def start_moto_process() -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("moto server did not start")
 
 
+class CpuClock:
+    """CPU seconds used by the moto server process and by this process (all threads).
+
+    Other work on the machine changes wall-clock rates from minute to minute; CPU time
+    spent serving and sending the same writes does not, so it is reported alongside.
+    """
+
+    def __init__(self, server_pid: int | None) -> None:
+        self.server_pid = server_pid
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def now(self) -> float:
+        used = time.process_time()
+        if self.server_pid is not None:
+            with open(f"/proc/{self.server_pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            used += (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
+        return used
+
+
 class Bench:
     def __init__(self, endpoint: str, followers: int, naive_sample: int, latency_samples: int,
-                 with_faults: bool) -> None:
+                 with_faults: bool, server_pid: int | None = None) -> None:
         # Imported here: the environment must point at moto before chalicelib loads.
         from chalice.test import Client
 
@@ -95,6 +116,7 @@ class Bench:
         self.calls: list[tuple[str, str, str]] = []
         self.notes: list[str] = []
         self.handles = iter(range(1, 10**6))
+        self.cpu = CpuClock(server_pid)
 
     # -- plumbing -------------------------------------------------------------
     def reset(self) -> None:
@@ -150,7 +172,7 @@ class Bench:
                           else baseline_name, ratio, target, verdict))
 
     # -- 1. throughput --------------------------------------------------------
-    def raw_batch_write_rate(self, writers: int) -> float:
+    def raw_batch_write_rate(self, writers: int) -> tuple[float, float]:
         """BatchWriteItem of the same entries straight from a list: no followers to read, no
         queue; in pages like the fan-out's, each split over ``writers`` threads like its own."""
         from chalicelib.store.inbox import inbox_entry
@@ -168,7 +190,7 @@ class Bench:
                         "UnprocessedItems", {}).get(table, [])
 
         page = self.settings.fanout_page_size
-        started = time.perf_counter()
+        cpu_started, started = self.cpu.now(), time.perf_counter()
         for first in range(0, len(items), page):
             chunk = items[first:first + page]
             size = min(500, math.ceil(len(chunk) / writers / 25) * 25)
@@ -179,10 +201,11 @@ class Bench:
             else:
                 with ThreadPoolExecutor(min(writers, len(parts))) as pool:
                     list(pool.map(write, parts))
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, self.cpu.now() - cpu_started
         client.delete_table(TableName=table)
-        print(f"  raw BatchWriteItem, {writers} writer(s): {self.followers:,} items in {elapsed:.1f} s", flush=True)
-        return self.followers / elapsed
+        print(f"  raw BatchWriteItem, {writers} writer(s): {self.followers:,} items in {elapsed:.1f} s "
+              f"({cpu:.1f} CPU s)", flush=True)
+        return self.followers / elapsed, self.followers / cpu
 
     def scratch_inbox(self) -> tuple[Any, str]:
         """An empty table shaped like the inbox (keys, local index) on the same server.
@@ -217,8 +240,11 @@ class Bench:
         return self.naive_sample / elapsed
 
     def fan_out(self, account_id: str, owner: str, text: str, measure_memory: bool = False
-                ) -> tuple[float, int, Counter[str]]:
-        """Publish, run moderation, then time the fan-out queue alone; returns (seconds, peak bytes, calls)."""
+                ) -> tuple[float, float, int, Counter[str]]:
+        """Publish, run moderation, then time the fan-out queue alone.
+
+        Returns (seconds, CPU seconds of server and worker, peak bytes, store calls).
+        """
         post_id = self.publish(owner, account_id, text)
         self.drain("moderation_consumer")
         peak = 0
@@ -228,9 +254,9 @@ class Bench:
                 if measure_memory:
                     tracemalloc.start()
                     tracemalloc.reset_peak()
-                started = time.perf_counter()
+                cpu_started, started = self.cpu.now(), time.perf_counter()
                 self.drain("fanout_consumer")
-                elapsed = time.perf_counter() - started
+                elapsed, cpu = time.perf_counter() - started, self.cpu.now() - cpu_started
                 if measure_memory:
                     peak = tracemalloc.get_traced_memory()[1]
                     tracemalloc.stop()
@@ -241,7 +267,7 @@ class Bench:
 
         delivered = fanout_progress.delivered_total(f"put#{post_id}")
         assert delivered > 0, "the fan-out delivered nothing"
-        return elapsed, peak, counted
+        return elapsed, cpu, peak, counted
 
     # -- 2.-4. per operation, latency -----------------------------------------
     def count_calls(self, action: Callable[[], Any]) -> tuple[Counter[str], Counter[str]]:
@@ -379,20 +405,20 @@ class Bench:
         big, small = self.new_account(big_owner), self.new_account(small_owner)
         self.seed(big, n, "f")
         self.seed(small, 1000, "s")
-        print("baselines ...", flush=True)
-        raw = self.raw_batch_write_rate(writers)
-        raw_single = self.raw_batch_write_rate(1) if writers > 1 else raw
+        print("baselines and fan-out ...", flush=True)
+        raw_before, raw_cpu_before = self.raw_batch_write_rate(writers)
         naive = self.naive_put_rate()
-
-        print("fan-out ...", flush=True)
-        elapsed, _, calls = self.fan_out(big, big_owner, "新品首发 第一条")
-        rate = n / elapsed
-        print(f"  fan-out: {n:,} entries in {elapsed:.1f} s", flush=True)
+        elapsed, cpu, _, calls = self.fan_out(big, big_owner, "新品首发 第一条")
+        print(f"  fan-out: {n:,} entries in {elapsed:.1f} s ({cpu:.1f} CPU s)", flush=True)
+        raw_after, raw_cpu_after = self.raw_batch_write_rate(writers)
+        raw, raw_cpu = (raw_before + raw_after) / 2, (raw_cpu_before + raw_cpu_after) / 2
+        rate, cpu_rate = n / elapsed, n / cpu
         self.row(f"fan-out to {n:,} followers", rate, "entries/s", raw,
-                 f"raw BatchWriteItem, {writers} writers", ">= 0.80x", rate / raw >= 0.8)
-        if writers > 1:
-            self.row(f"fan-out to {n:,} followers", rate, "entries/s", raw_single, "raw BatchWriteItem, 1 writer",
-                     "-", None)
+                 f"raw BatchWriteItem, {writers} writers, mean of before/after", ">= 0.80x", rate / raw >= 0.8)
+        self.row(f"fan-out to {n:,} followers, per CPU second", cpu_rate, "entries/CPU s", raw_cpu,
+                 "raw BatchWriteItem, server + client CPU", ">= 0.80x", cpu_rate / raw_cpu >= 0.8)
+        self.notes.append(f"raw BatchWriteItem before the fan-out {raw_before:,.0f}/s, after it {raw_after:,.0f}/s "
+                          "(the machine is shared: wall-clock rates drift; CPU seconds do not)")
         self.row(f"fan-out to {n:,} followers", rate, "entries/s", naive, "naive PutItem per entry", ">= 10x",
                  rate / naive >= 10)
         self.notes.append(f"naive PutItem rate measured on {self.naive_sample:,} entries and extrapolated: "
@@ -409,8 +435,8 @@ class Bench:
                            "BatchWriteItem target <= 42"))
 
         print("memory ...", flush=True)
-        _, peak_small, _ = self.fan_out(small, small_owner, "内存测量 一千", measure_memory=True)
-        _, peak_big, _ = self.fan_out(big, big_owner, "内存测量 十万", measure_memory=True)
+        _, _, peak_small, _ = self.fan_out(small, small_owner, "内存测量 一千", measure_memory=True)
+        _, _, peak_big, _ = self.fan_out(big, big_owner, "内存测量 十万", measure_memory=True)
         self.row(f"fan-out worker peak memory, {n:,} followers", peak_big / 2**20, "MiB", peak_small / 2**20,
                  "1,000 followers", "<= 1.2x", peak_big <= 1.2 * peak_small)
         self.reset()
@@ -462,7 +488,8 @@ def main() -> int:
     try:
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
         point_at(endpoint)
-        return Bench(endpoint, args.followers, args.naive_sample, args.latency_samples, not args.no_faults).run()
+        return Bench(endpoint, args.followers, args.naive_sample, args.latency_samples, not args.no_faults,
+                     server.pid).run()
     finally:
         server.terminate()
         try:

@@ -46,3 +46,21 @@ def feed_ids(api: Any, user: str, section: str = "all", limit: int = 100) -> lis
     response = api.as_user(user).get(f"/me/feed?section={section}&limit={limit}")
     assert response.status == 200, response
     return [item["post_id"] for item in response.json["items"]]
+
+
+def queue_depths() -> dict[str, int]:
+    """Messages (visible or in flight) in every queue and dead-letter queue, by name."""
+    import boto3
+
+    from chalicelib.config import settings
+    from chalicelib.store import queues
+
+    sqs = boto3.client("sqs", region_name=settings.region)
+    depths = {}
+    for spec in queues.QUEUES.values():
+        for name in (spec.name, spec.dlq_name):
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            depths[name] = sum(int(v) for v in attributes.values())
+    return depths

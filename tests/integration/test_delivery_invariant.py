@@ -16,7 +16,7 @@ from chalicelib.config import settings
 from chalicelib.store import inbox, queues
 from chalicelib.store.inbox import InboxModel
 from local.seed import add_followers
-from tests.flows import new_account, nine_grid, publish
+from tests.flows import new_account, nine_grid, publish, queue_depths
 
 FOLLOWERS = 2_000
 
@@ -25,18 +25,6 @@ def given_followers(account_id: str, count: int) -> list[str]:
     users = [f"fan{i:05d}" for i in range(count)]
     add_followers(account_id, users, datetime.now(UTC))  # follow items, fan roster and counter
     return users
-
-
-def dlq_depths() -> dict[str, int]:
-    sqs = boto3.client("sqs", region_name=settings.region)
-    depths = {}
-    for spec in queues.QUEUES.values():
-        for name in (spec.name, spec.dlq_name):
-            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
-                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-            depths[name] = sum(int(v) for v in attributes.values())
-    return depths
 
 
 def test_duplicated_and_failing_fan_out_delivers_exactly_once(api, run_workers, monkeypatch) -> None:
@@ -79,7 +67,7 @@ def test_duplicated_and_failing_fan_out_delivers_exactly_once(api, run_workers, 
     assert set(per_user.values()) == {1}
     assert calls["writes"] > 2 * (FOLLOWERS // 250)  # duplicates and the retry really happened
     # And nothing is left in any queue or dead-letter queue
-    assert set(dlq_depths().values()) == {0}
+    assert set(queue_depths().values()) == {0}
 
 
 def test_a_poison_message_ends_in_the_dead_letter_queue(api, run_workers) -> None:
@@ -90,5 +78,5 @@ def test_a_poison_message_ends_in_the_dead_letter_queue(api, run_workers) -> Non
     # When the workers retry it as often as the redrive policy allows
     run_workers()
     # Then it has moved to the DLQ and the queue itself is empty
-    depths = dlq_depths()
+    depths = queue_depths()
     assert depths[spec.name] == 0 and depths[spec.dlq_name] == 1

@@ -16,12 +16,12 @@ import boto3
 
 from app import app
 from chalicelib.config import settings
-from chalicelib.store import fanout_progress, queues
+from chalicelib.store import fanout_progress
 from chalicelib.store.accounts import AccountModel
 from chalicelib.store.inbox import InboxModel
 from local.faults import ChaosDrain, FaultInjector, FaultRates
 from local.seed import add_followers
-from tests.flows import new_account, nine_grid, publish
+from tests.flows import new_account, nine_grid, publish, queue_depths
 
 FOLLOWERS = 10_000
 RATES = FaultRates(throttle=0.20, ambiguous=0.05, unprocessed=0.20, duplicate=0.10, lost_delete=0.10, crash=0.15)
@@ -38,18 +38,6 @@ def inbox_items() -> list[tuple[str, str]]:
         if "LastEvaluatedKey" not in page:
             return found
         start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
-
-
-def queue_depths() -> dict[str, int]:
-    sqs = boto3.client("sqs", region_name=settings.region)
-    depths = {}
-    for spec in queues.QUEUES.values():
-        for name in (spec.name, spec.dlq_name):
-            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
-                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-            depths[name] = sum(int(v) for v in attributes.values())
-    return depths
 
 
 def test_a_10000_follower_fan_out_under_faults_loses_and_doubles_nothing(api, monkeypatch) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import requests
 
@@ -85,7 +85,7 @@ def test_h1_accounts_cannot_publish(api) -> None:
 def test_a_scheduled_post_is_held_and_published_on_time(api, run_workers) -> None:
     account = new_account(api, "m1")
     follow_all(api, account["account_id"], ["f1"])
-    start = datetime.now(timezone.utc)
+    start = datetime.now(UTC)
     when = start + timedelta(hours=2)
     post = publish(api, "m1", account["account_id"], nine_grid(publish_at=clock.rfc3339(when)))
     assert post["status"] == "scheduled"
@@ -103,7 +103,7 @@ def test_a_scheduled_post_is_held_and_published_on_time(api, run_workers) -> Non
 
 def test_a_scheduled_post_counts_on_the_day_it_publishes(api) -> None:
     account = new_account(api, "m1")
-    tomorrow = datetime.now(timezone.utc) + timedelta(days=1, hours=1)
+    tomorrow = datetime.now(UTC) + timedelta(days=1, hours=1)
     path = f"/accounts/{account['account_id']}/posts"
     for _ in range(daily_quota_for("W1")):
         publish(api, "m1", account["account_id"], nine_grid(publish_at=clock.rfc3339(tomorrow)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -26,7 +26,7 @@ from chalicelib.domain.quota import quota_charge, quota_exceeded
 from chalicelib.domain.tiers import daily_quota_for, hot_list_eligible
 from tests.unit.moderation_fakes import FakeFingerprintIndex, shipped_scheme
 
-UTC = timezone.utc
+UTC = UTC
 
 
 class TestQuota:
@@ -55,7 +55,8 @@ class TestCursor:
         position = {"before": "0001#abc", "served": "20"}
         assert decode_cursor(encode_cursor(position), ("before", "served")) == position
 
-    @pytest.mark.parametrize("token", ["%%%", "bm90IGpzb24", encode_cursor({"other": "x"}), encode_cursor({"before": ""})])
+    @pytest.mark.parametrize("token", ["%%%", "bm90IGpzb24", encode_cursor({"other": "x"}),
+                                       encode_cursor({"before": ""})])
     def test_a_made_up_cursor_is_a_400(self, token: str) -> None:
         with pytest.raises(InvalidInput):
             decode_cursor(token, ("before",))

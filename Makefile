@@ -26,7 +26,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
-## Benchmark on a local moto server (not part of `make test`, ~10 min): fan-out of one post to
+## Benchmark on a local moto server (not part of `make test`, ~15 min): fan-out of one post to
 ## 100,000 followers vs raw BatchWriteItem and naive PutItem, store calls per operation, fan-out
 ## worker memory (1,000 vs 100,000 followers), feed-page latency vs a raw Query, the 100,000-follower
 ## fan-out under injected faults. `make bench BENCH_ARGS="--followers 20000"` for a quicker run.

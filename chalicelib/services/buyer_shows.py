@@ -23,7 +23,7 @@ from chalicelib.auth import Principal
 from chalicelib.config import settings
 from chalicelib.domain import clock
 from chalicelib.domain.activity import day_of
-from chalicelib.domain.cursor import decode_cursor, encode_cursor
+from chalicelib.domain.cursor import cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.posts import CONTENT_FIELDS, feed_key, section_of
@@ -105,13 +105,14 @@ def _submit_once() -> Callable[..., dict[str, str]]:
 def wall(principal: Principal, account_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     """The account's approved buyer shows, newest first (featured ones say so)."""
     get_account(account_id)
-    position = decode_cursor(cursor, ("wall_account", "post_id"))
+    scope = cursor_scope("/accounts/{account_id}/buyer-shows", principal.user_id, wall_account=account_id)
+    position = decode_cursor(cursor, ("wall_account", "post_id"), scope)
     results = store.PostModel.buyer_show_wall.query(account_id, scan_index_forward=False, limit=limit,
                                                     filter_condition=store.PostModel.status == "published",
                                                     last_evaluated_key=raw_key(position))
     items = list(results)
     last = flat_key(results.last_evaluated_key)
-    return {"items": [post_view(p) for p in items], "next_cursor": encode_cursor(last) if last else None}
+    return {"items": [post_view(p) for p in items], "next_cursor": encode_cursor(last, scope) if last else None}
 
 
 def feature(principal: Principal, post_id: str) -> dict[str, Any]:

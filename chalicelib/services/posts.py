@@ -12,7 +12,7 @@ from aws_lambda_powertools import Logger
 from chalicelib.auth import Principal
 from chalicelib.config import settings
 from chalicelib.domain import clock
-from chalicelib.domain.cursor import decode_cursor, encode_cursor
+from chalicelib.domain.cursor import cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.errors import Forbidden, NotFound
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.posts import CONTENT_FIELDS, check_post_rules, section_of
@@ -127,10 +127,12 @@ def account_posts(principal: Principal, account_id: str, limit: int, cursor: str
     account = get_account(account_id)
     is_owner = account.owner_id == principal.user_id
     fields = ("account_id", "post_id") if is_owner else ("account_id", "feed_key", "post_id")
-    position = decode_cursor(cursor, fields)
+    scope = cursor_scope("/accounts/{account_id}/posts", principal.user_id, account_id=account_id,
+                         view="owner" if is_owner else "published")
+    position = decode_cursor(cursor, fields, scope)
     items, last = store.account_posts_page(account_id, not is_owner, limit, position)
     return {"items": [post_view(p, for_owner=is_owner) for p in items],
-            "next_cursor": encode_cursor(last) if last else None}
+            "next_cursor": encode_cursor(last, scope) if last else None}
 
 
 def take_down(principal: Principal, post_id: str) -> None:

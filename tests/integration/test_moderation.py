@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from app import app
 from chalicelib.domain import clock
-from chalicelib.domain.cursor import encode_cursor
+from chalicelib.domain.cursor import cursor_scope, encode_cursor
 from chalicelib.domain.posts import feed_key
 from chalicelib.services.moderation_chain import fingerprint_scheme
 from chalicelib.store.batch import batch_write
@@ -308,7 +308,8 @@ def test_moderation_is_for_moderators_and_bad_requests_are_4xx(api, run_workers)
     assert mod.get("/moderation/audit").status == 400
     assert mod.get("/moderation/audit?account_id=a&actor=b").status == 400
     assert mod.get("/moderation/queue?cursor=bad").status == 400
-    foreign = encode_cursor({"account_id": "someone-else", "entry_id": "01J0000000000000000000000"})
+    foreign = encode_cursor({"account_id": "someone-else", "entry_id": "01J0000000000000000000000"},
+                            cursor_scope("/moderation/audit", "mod", account_id="someone-else"))
     assert mod.get(f"/moderation/audit?account_id={account['account_id']}&cursor={foreign}").status == 400
     assert mod.get("/moderation/queue?limit=0").status == 400
     assert PostModel.get(post["post_id"]).status == "published"

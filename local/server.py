@@ -68,6 +68,19 @@ class BackloggedHTTPServer(ThreadedHTTPServer):
     request_queue_size = 128
 
 
+def local_config() -> Config:
+    """The ``local`` stage of ``.chalice/config.json``, as ``chalice local`` reads it.
+
+    Its ``lambda_timeout`` (API Gateway's 29 s) gives each request a Lambda context with a
+    realistic remaining time, which idempotency uses to let a crashed call's lock lapse.
+    """
+    from pathlib import Path
+
+    from chalice.cli.factory import CLIFactory
+
+    return CLIFactory(str(Path(__file__).resolve().parent.parent)).create_config_obj(chalice_stage_name="local")
+
+
 def create_server(app: Chalice, config: Config, host: str, port: int) -> LocalDevServer:
     """Like ``chalice.local.create_local_server``, with :class:`ApiRequestHandler`."""
     if not isinstance(app, LocalChalice):

@@ -22,7 +22,7 @@ def activity_consumer(event: Any) -> dict[str, Any]:
     a redelivery re-applies only what no transaction committed, and a malformed
     message is dropped inside, so it cannot block the rest.
     """
-    activity.apply_batch((record.message_id, record.body) for record in event)
+    activity.apply_batch((record.to_dict()["messageId"], record.body) for record in event)
     return {"batchItemFailures": []}
 
 

@@ -53,3 +53,11 @@ def test_a_handle_with_a_trailing_newline_creates_nothing(api: Api) -> None:
     for handle in ("jiangnan_buyi\n", "jiangnan_buyi\r\n"):
         refused(api.as_user("o2").post("/accounts", {**body, "handle": handle}), "/handle")
     assert len(api.as_user("o2").get("/accounts?q=jiangnan").json["items"]) == 1
+
+
+def test_out_of_range_stats_days_and_grading_months_are_400s(api: Api) -> None:
+    account = api.as_user("o1").post("/accounts", {"handle": "shop_b2", "display_name": "店", "kind": "merchant",
+                                                   "category": "服饰"}).json
+    refused(api.as_user("o1").get(f"/accounts/{account['account_id']}/stats?to=0001-01-01"), "/to")
+    refused(api.as_user("op", ["operator"]).post("/ops/grading/runs", {"month": "0000-01"}), "/month")
+    refused(api.as_user("op", ["operator"]).get("/ops/grading/runs/0000-01"), "/month")

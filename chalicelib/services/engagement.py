@@ -8,7 +8,7 @@ from chalicelib.auth import Principal
 from chalicelib.domain import clock
 from chalicelib.domain.cursor import cursor_int, decode_cursor, encode_cursor
 from chalicelib.domain.engagement import check_vote, is_winning_floor, listed_on_post
-from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.ids import new_id
 from chalicelib.services import activity
 from chalicelib.services.posts import visible_post
@@ -17,24 +17,22 @@ from chalicelib.store.posts import PostModel, get_post
 from chalicelib.validation import validate
 
 
-def _published(post_id: str) -> PostModel:
-    post = get_post(post_id)
-    if post.status != "published":
-        raise NotFound(f"post {post_id} not found")
-    return post
+def _published(principal: Principal, post_id: str) -> PostModel:
+    """A published post the caller may see; 404 for any other, as if it did not exist."""
+    return visible_post(principal, post_id, published=True)
 
 
 def like(principal: Principal, post_id: str) -> dict[str, Any]:
     """Like a published post (idempotent: a second like changes nothing)."""
-    post = _published(post_id)
+    post = _published(principal, post_id)
     if store.add_like(post_id, principal.user_id, clock.now()):
         activity.record_engagement(principal.user_id, post.account_id, "likes")
     return {"post_id": post_id, "liked": True, "likes": int(get_post(post_id, consistent=True).likes)}
 
 
 def unlike(principal: Principal, post_id: str) -> None:
-    """Take a like back (idempotent)."""
-    get_post(post_id)
+    """Take a like back (idempotent); a post the caller cannot see is a 404 here too."""
+    _published(principal, post_id)
     store.remove_like(post_id, principal.user_id)
 
 
@@ -50,7 +48,7 @@ def comment(principal: Principal, post_id: str, body: Any) -> dict[str, Any]:
     text = validate("comment", body)["text"]
     if not text.strip():
         raise InvalidInput("comment text is blank", details=[{"pointer": "/text", "message": "must not be blank"}])
-    post = _published(post_id)
+    post = _published(principal, post_id)
     floor = store.next_floor(post_id)
     now = clock.now()
     contest: dict[str, Any] | None = post.content.get("contest") if post.type == "floor_contest" else None
@@ -74,7 +72,7 @@ def comments(principal: Principal, post_id: str, limit: int, cursor: str | None)
 def vote(principal: Principal, post_id: str, body: Any) -> dict[str, Any]:
     """One vote per user in an open poll; returns the live tallies."""
     option = validate("vote", body)["option"]
-    post = _published(post_id)
+    post = _published(principal, post_id)
     if post.type != "poll" or "poll" not in post.content:
         raise InvalidInput("this post is not a poll", details=[{"pointer": "/option", "message": "not a poll"}])
     poll = post.content["poll"]

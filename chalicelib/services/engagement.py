@@ -10,7 +10,9 @@ from chalicelib.domain.cursor import cursor_int, decode_cursor, encode_cursor
 from chalicelib.domain.engagement import check_vote, is_winning_floor, listed_on_post
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.ids import new_id
+from chalicelib.domain.names import is_blank
 from chalicelib.services import activity
+from chalicelib.services.comment_moderation import check_comment
 from chalicelib.services.posts import visible_post
 from chalicelib.store import engagement as store
 from chalicelib.store.posts import PostModel, get_post
@@ -46,9 +48,10 @@ def comment(principal: Principal, post_id: str, body: Any) -> dict[str, Any]:
     """Comment on a published post: the comment takes the next floor; in a floor contest a
     winning floor reached before the end is marked ``winner`` and listed on the post."""
     text = validate("comment", body)["text"]
-    if not text.strip():
+    if is_blank(text):
         raise InvalidInput("comment text is blank", details=[{"pointer": "/text", "message": "must not be blank"}])
     post = _published(principal, post_id)
+    check_comment(principal.user_id, post_id, text)  # before the comment takes a floor
     floor = store.next_floor(post_id)
     now = clock.now()
     contest: dict[str, Any] | None = post.content.get("contest") if post.type == "floor_contest" else None

@@ -17,6 +17,7 @@ from chalice import Blueprint, CognitoUserPoolAuthorizer, Response
 
 from chalicelib.auth import Principal, principal_from_request
 from chalicelib.config import settings
+from chalicelib.domain.body_shape import shape_problem
 from chalicelib.domain.errors import DomainError, InvalidInput, PayloadTooLarge
 
 logger = Logger(service="weitao-api")
@@ -72,35 +73,25 @@ class Call:
         if not raw.strip():
             raise InvalidInput("request body is required", details=[{"pointer": "", "message": "is required"}])
         try:
-            document = json.loads(raw.decode("utf-8"))
+            document = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+        except RecursionError:
+            raise InvalidInput("request body is nested too deeply",
+                               details=[{"pointer": "", "message": "is nested too deeply"}]) from None
         except (UnicodeDecodeError, ValueError) as error:
             raise InvalidInput("request body is not valid UTF-8 JSON",
                                details=[{"pointer": "", "message": str(error)[:200]}]) from None
-        # JSON escapes can spell lone surrogates ("\ud800"), which no store can encode.
-        bad = _unencodable_pointer(document, "")
-        if bad is not None:
-            raise InvalidInput("request body holds text that is not valid Unicode",
-                               details=[{"pointer": bad, "message": "has a lone surrogate escape"}])
+        # Bounded before the schema runs: hostile shapes cost the schema quadratic time.
+        problem = shape_problem(document)
+        if problem is not None:
+            pointer, message = problem
+            raise InvalidInput(f"request body {pointer or '/'} {message}",
+                               details=[{"pointer": pointer, "message": message}])
         return document
 
 
-def _unencodable_pointer(node: Any, pointer: str) -> str | None:
-    """The JSON pointer of the first string (value or key) that cannot be encoded as UTF-8."""
-    if isinstance(node, str):
-        try:
-            node.encode("utf-8")
-        except UnicodeEncodeError:
-            return pointer
-        return None
-    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-    for key, value in items:
-        step = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
-        if isinstance(key, str) and _unencodable_pointer(key, step) is not None:
-            return step
-        found = _unencodable_pointer(value, step)
-        if found is not None:
-            return found
-    return None
+def _refuse_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON; NaN passes every numeric bound of a schema.
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def header_text(value: str | None) -> str | None:

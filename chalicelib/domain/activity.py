@@ -234,10 +234,10 @@ def stats_window(from_text: str | None, to_text: str | None, today: date) -> tup
         try:
             if len(text) != 10:
                 raise ValueError(text)
-            return date.fromisoformat(text)
+            return clock.check_calendar_day(date.fromisoformat(text))
         except ValueError:
-            raise InvalidInput(f"{name} must be a date YYYY-MM-DD",
-                               details=[{"pointer": f"/{name}", "message": "must be a date YYYY-MM-DD"}]) from None
+            message = f"must be a date YYYY-MM-DD from {clock.FIRST_DAY.isoformat()} to {clock.LAST_DAY.isoformat()}"
+            raise InvalidInput(f"{name} {message}", details=[{"pointer": f"/{name}", "message": message}]) from None
 
     to_day = min(parse("to", to_text) or yesterday, yesterday)
     from_day = parse("from", from_text) or to_day - timedelta(days=DEFAULT_STATS_DAYS - 1)

@@ -28,6 +28,7 @@ from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.posts import CONTENT_FIELDS, feed_key, section_of
 from chalicelib.domain.ranking import hot_list_config, recent_bucket
+from chalicelib.domain.tiers import PENALTY_TIER
 from chalicelib.services import activity
 from chalicelib.services.idempotency import check_idempotency_key, idempotent_create, run_once
 from chalicelib.services.pipeline import start_fan_out
@@ -118,10 +119,15 @@ def wall(principal: Principal, account_id: str, limit: int, cursor: str | None) 
 def feature(principal: Principal, post_id: str) -> dict[str, Any]:
     """The owner features a fan's buyer show; the day's first featured one is pushed to followers."""
     post = store.get_post(post_id, consistent=True)
-    if get_account(post.account_id).owner_id != principal.user_id:
+    account = get_account(post.account_id)
+    if account.owner_id != principal.user_id:
         if post.status == "published":
             raise Forbidden("only the account's owner may feature a buyer show")
         raise NotFound(f"post {post_id} not found")
+    if account.tier == PENALTY_TIER:
+        # Featuring pushes to every follower: an H1 account reaches nobody until released.
+        raise Forbidden("this account is in H1 (小黑屋) for violations and cannot feature buyer shows until a "
+                        "moderator releases it")
     if not post.fan_submission or post.status != "published":
         raise Conflict("only a fan's buyer show that passed moderation can be featured",
                        details=[{"pointer": "/post_id", "message": f"post is {post.status}"

@@ -23,6 +23,10 @@ GROUP_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 def follow(principal: Principal, account_id: str) -> dict[str, Any]:
     """Follow an account (idempotent) and backfill its latest posts into the inbox."""
     account = get_account(account_id)
+    if account.owner_id == principal.user_id:
+        # An owner following their own account would count as a fan and take its own posts into the feed.
+        raise InvalidInput("you cannot follow an account you own",
+                           details=[{"pointer": "/account_id", "message": "is your own account"}])
     now = clock.now()
     if follows.follow(account_id, principal.user_id, now, int(account.follower_count)):
         activity.record_follow_change(principal.user_id, account_id, followed=True)

@@ -1,8 +1,8 @@
 """Moderator use cases: the review queue, decisions, H1 (小黑屋), strikes and the audit trail.
 
-Rejections, sends to H1 and releases are written in the same transaction as their
-audit entry (:mod:`chalicelib.store.audit`); an approval publishes through the
-pipeline and appends its entry right after. Only moderators reach any of this.
+Every decision is written in the same transaction as its audit entry
+(:mod:`chalicelib.store.audit`); an approval publishes through the pipeline with its
+entry. Only moderators reach any of this.
 """
 
 from __future__ import annotations
@@ -59,13 +59,18 @@ def decide(principal: Principal, post_id: str, body: Any) -> dict[str, Any]:
     record = {"hook": MODERATOR_HOOK, "outcome": decision, "reason": "moderator_decision", "message": reason}
     results = [*(post.hook_results or []), record]
     if decision == "approve":
+        tier = get_account(post.account_id).tier
+        if tier == PENALTY_TIER:
+            # Held before the account went to H1: approving would publish for an account that cannot.
+            raise Conflict(f"the account of post {post_id} is in tier {PENALTY_TIER} (小黑屋) and cannot publish; "
+                           "reject the post or release the account first",
+                           details=[{"pointer": "/decision", "message": f"the account is in tier {PENALTY_TIER}"}])
         entry = audit.audit_entry(post.account_id, "approve", principal.user_id, reason, now, post_id=post_id)
         # publish() is the pipeline's one way to publish (status, feed keys, fingerprint,
-        # fan-out); the entry follows at once. Publishing is conditional, so a second
-        # moderator's approval gets a 409 instead of a second entry.
-        if not publish(post, results):
+        # fan-out); the entry is written in the same transaction as the status change, and
+        # only while the post is held, so a second moderator's approval gets a 409.
+        if not publish(post, results, entry=entry, condition=PostModel.queue == REVIEW_QUEUE):
             raise Conflict(f"post {post_id} was decided meanwhile")
-        audit.append(entry)
     else:
         violation = body.get("violation", True)
         entry = audit.audit_entry(post.account_id, "reject", principal.user_id, reason, now, post_id=post_id,

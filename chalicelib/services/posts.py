@@ -18,14 +18,15 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.posts import CONTENT_FIELDS, check_post_rules, section_of
 from chalicelib.domain.quota import quota_charge, quota_exceeded
 from chalicelib.domain.tiers import PENALTY_TIER
+from chalicelib.domain.visibility import may_see
 from chalicelib.services import activity
 from chalicelib.services.accounts import owned_account
 from chalicelib.services.idempotency import check_idempotency_key, idempotent_create, run_once
 from chalicelib.services.moderation import record_takedown
 from chalicelib.services.pipeline import remove_post
 from chalicelib.services.views import post_view
+from chalicelib.store import follows, queues
 from chalicelib.store import posts as store
-from chalicelib.store import queues
 from chalicelib.store.accounts import AccountModel, get_account
 from chalicelib.validation import validate_post
 
@@ -109,10 +110,20 @@ def can_see_everything(principal: Principal, post: store.PostModel) -> bool:
     return get_account(post.account_id).owner_id == principal.user_id
 
 
-def visible_post(principal: Principal, post_id: str) -> store.PostModel:
-    """A post the caller may see: published for everyone, any status for owner and moderators."""
+def sees(principal: Principal, post: store.PostModel) -> bool:
+    """The visibility rule (:mod:`chalicelib.domain.visibility`) for this caller and post."""
+    if post.status == "published" and not post.audience_groups:
+        return True  # the common case costs no lookup
+    if can_see_everything(principal, post):
+        return True
+    groups = follows.groups_of(post.account_id, principal.user_id) if post.audience_groups else None
+    return may_see(post.status, post.audience_groups, privileged=False, member_groups=groups)
+
+
+def visible_post(principal: Principal, post_id: str, *, published: bool = False) -> store.PostModel:
+    """A post the caller may see (``published``: and that is published); 404 otherwise, never 403."""
     post = store.get_post(post_id)
-    if post.status != "published" and not can_see_everything(principal, post):
+    if not sees(principal, post) or (published and post.status != "published"):
         raise NotFound(f"post {post_id} not found")
     return post
 
@@ -131,6 +142,10 @@ def account_posts(principal: Principal, account_id: str, limit: int, cursor: str
                          view="owner" if is_owner else "published")
     position = decode_cursor(cursor, fields, scope)
     items, last = store.account_posts_page(account_id, not is_owner, limit, position)
+    if not (is_owner or principal.is_moderator) and any(p.audience_groups for p in items):
+        groups = follows.groups_of(account_id, principal.user_id)
+        items = [p for p in items
+                 if may_see(p.status, p.audience_groups, privileged=False, member_groups=groups)]
     return {"items": [post_view(p, for_owner=is_owner) for p in items],
             "next_cursor": encode_cursor(last, scope) if last else None}
 
@@ -139,7 +154,7 @@ def take_down(principal: Principal, post_id: str) -> None:
     """Owner or moderator removes a post everywhere (idempotent)."""
     post = store.get_post(post_id, consistent=True)
     if not can_see_everything(principal, post):
-        if post.status == "published":
+        if sees(principal, post):
             raise Forbidden("only the owner or a moderator may take a post down")
         raise NotFound(f"post {post_id} not found")
     is_owner = get_account(post.account_id).owner_id == principal.user_id

@@ -7,7 +7,6 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
@@ -23,6 +22,7 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.posts import CONTENT_FIELDS, check_post_rules, section_of
 from chalicelib.domain.quota import quota_charge, quota_exceeded
 from chalicelib.domain.tiers import PENALTY_TIER
+from chalicelib.observability import POSTS_CREATED, QUOTA_REFUSALS, count, logger
 from chalicelib.services import activity
 from chalicelib.services.accounts import owned_account
 from chalicelib.services.moderation import record_takedown
@@ -34,7 +34,6 @@ from chalicelib.store.accounts import AccountModel, get_account
 from chalicelib.store.idempotency import persistence_layer
 from chalicelib.validation import validate_post
 
-logger = Logger(service="weitao-posts")
 MAX_KEY_LENGTH = 128
 
 
@@ -64,10 +63,12 @@ def _insert(account: AccountModel, author_id: str, body: dict[str, Any], idempot
     try:
         store.insert_post(post, charge, idempotency_key)
     except store.QuotaFull as full:
+        count(QUOTA_REFUSALS)
         raise quota_exceeded(charge, full.count, now) from None
     except store.KeyTaken as taken:
         post_id = taken.post_id
     else:
+        count(POSTS_CREATED)
         if not scheduled:
             send_to_moderation(post_id)
     return post_id

@@ -51,11 +51,9 @@ class Reply:
 class Call:
     """One request as a route sees it: the caller, the query, the parsed JSON body."""
 
-    def __init__(self, request: Any, principal: Principal | None, lambda_context: Any = None) -> None:
+    def __init__(self, request: Any, principal: Principal | None) -> None:
         self.request = request
         self._principal = principal
-        # What idempotency needs to let a crashed call's lock lapse with its invocation.
-        self.lambda_context = lambda_context
 
     @property
     def principal(self) -> Principal:
@@ -104,19 +102,6 @@ def _unencodable_pointer(node: Any, pointer: str) -> str | None:
         if found is not None:
             return found
     return None
-
-
-def authorization_count(request: Any) -> int:
-    """How many ``Authorization`` headers a request carried.
-
-    API Gateway keeps one value in ``headers`` and all of them in ``multiValueHeaders``;
-    the local server joins repeated lines with ", " (RFC 9110), and a bearer token has no comma.
-    """
-    multi = (request.to_original_event() or {}).get("multiValueHeaders") or {}
-    listed = [v for name, values in multi.items() if name.lower() == "authorization" for v in (values or ())]
-    single = request.headers.get("authorization")
-    joined = single.count(",") + 1 if single else 0
-    return max(len(listed), joined)
 
 
 def _check_path_params(params: dict[str, str]) -> None:
@@ -172,10 +157,9 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, *, public: boo
         def handler(**params: str) -> Response:
             request = bp.current_request
             try:
-                principal = None if public else principal_from_request(
-                    request.headers, request.context, authorization_count(request))
+                principal = None if public else principal_from_request(request.headers, request.context)
                 _check_path_params(params)
-                result = view(Call(request, principal, bp.lambda_context), **params)
+                result = view(Call(request, principal), **params)
                 if isinstance(result, Response):
                     return result  # a view that answers with something other than JSON (an SVG chart)
                 reply = result if isinstance(result, Reply) else Reply(result)

@@ -29,16 +29,24 @@ def _component_name(schema_name: str) -> str:
 
 
 def _rewrite_refs(node: Any, owner: str) -> Any:
-    """Point file-relative ``$ref``s at ``#/components/schemas/...`` and drop ``$id``/``$schema``."""
+    """Point file-relative ``$ref``s at ``#/components/schemas/...`` and drop ``$id``/``$schema``.
+
+    A ``$defs`` entry becomes a component of its own (``common.json#/$defs/title`` is
+    ``common_title``): client generators resolve only references to whole components.
+    """
     if isinstance(node, dict):
         out = {}
         for key, value in node.items():
-            if key in ("$id", "$schema"):
+            if key in ("$id", "$schema", "$defs"):
                 continue
             if key == "$ref":
                 target, _, pointer = value.partition("#")
-                name = owner if not target else re.sub(r"^(\.\./)+|\.json$", "", target)
-                value = f"#/components/schemas/{_component_name(name)}{pointer}"
+                name = _component_name(owner if not target else re.sub(r"^(\.\./)+|\.json$", "", target))
+                if pointer:
+                    defined = re.fullmatch(r"/\$defs/(\w+)", pointer)
+                    assert defined, f"{owner}: only whole schemas and $defs entries can be referenced ({value})"
+                    name = f"{name}_{defined.group(1)}"
+                value = f"#/components/schemas/{name}"
             out[key] = _rewrite_refs(value, owner)
         return out
     if isinstance(node, list):
@@ -115,9 +123,17 @@ def _operation(doc: EndpointDoc) -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def openapi_document() -> dict[str, Any]:
     """The document without ``servers`` (which depend on where it is served from: :func:`served_document`)."""
-    components = {_component_name(name): _rewrite_refs(copy.deepcopy(schema), name)
-                  for name, schema in all_schemas().items()}
-    assert len(components) == len(all_schemas()), "a response schema has the name of a request schema"
+    components: dict[str, Any] = {}
+    for name, schema in all_schemas().items():
+        entries = {_component_name(name): schema}
+        entries.update({f"{_component_name(name)}_{key}": value for key, value in schema.get("$defs", {}).items()})
+        for component, value in entries.items():
+            assert component not in components, f"two schemas are both the component {component}"
+            components[component] = _rewrite_refs(copy.deepcopy(value), name)
+            # Generators name models after a title ("A comment" → AComment, twice): keep it as prose.
+            title = components[component].pop("title", None)
+            if title:
+                components[component].setdefault("description", title)
     components["post"] = {"oneOf": [{"$ref": f"#/components/schemas/posts_{t}"} for t in POST_TYPES],
                           "discriminator": {"propertyName": "type",
                                             "mapping": {t: f"#/components/schemas/posts_{t}" for t in POST_TYPES}}}

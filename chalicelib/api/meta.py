@@ -64,6 +64,7 @@ _IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": False
                     "description": "A retry with the same key and body returns the first result instead of a "
                                    "second post; the same key with another body is a 409.",
                     "schema": {"type": "string", "minLength": 1, "maxLength": 128}}
+_BUYER_SHOW_BODY = "buyer_show_post"
 _REQUEST_ID = {"description": "The request's id (API Gateway's when deployed), as in the logs and error bodies",
                "schema": {"type": "string"}}
 
@@ -110,7 +111,8 @@ def _operation(doc: EndpointDoc) -> dict[str, Any]:
                                  "parameters": parameters,
                                  "responses": {str(status): _response(doc, status) for status in doc.statuses}}
     if doc.request_schema:
-        media: dict[str, Any] = {"schema": {"$ref": f"#/components/schemas/{_component_name(doc.request_schema)}"}}
+        body = _BUYER_SHOW_BODY if doc.request_schema == "posts/buyer_show" else _component_name(doc.request_schema)
+        media: dict[str, Any] = {"schema": {"$ref": f"#/components/schemas/{body}"}}
         examples = _examples(doc.request_schema) if doc.request_schema.startswith("post") else {}
         if examples:
             media["examples"] = examples
@@ -134,9 +136,16 @@ def openapi_document() -> dict[str, Any]:
             title = components[component].pop("title", None)
             if title:
                 components[component].setdefault("description", title)
+    # Every post type shares the format rules (if/then, which generators cannot model): they
+    # move from each type to the request bodies, so each type stays a plain typed object.
+    rules = [{"$ref": "#/components/schemas/common_format_rules"}]
+    for post_type in POST_TYPES:
+        assert components[f"posts_{post_type}"].pop("allOf") == rules, f"posts/{post_type} has other allOf parts"
     components["post"] = {"oneOf": [{"$ref": f"#/components/schemas/posts_{t}"} for t in POST_TYPES],
                           "discriminator": {"propertyName": "type",
-                                            "mapping": {t: f"#/components/schemas/posts_{t}" for t in POST_TYPES}}}
+                                            "mapping": {t: f"#/components/schemas/posts_{t}" for t in POST_TYPES}},
+                          "allOf": rules}
+    components[_BUYER_SHOW_BODY] = {"oneOf": [{"$ref": "#/components/schemas/posts_buyer_show"}], "allOf": rules}
     paths: dict[str, dict[str, Any]] = {}
     for doc in ENDPOINTS:
         paths.setdefault(doc.path, {})[doc.method.lower()] = _operation(doc)

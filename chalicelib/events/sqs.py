@@ -13,6 +13,15 @@ from chalicelib.domain.errors import NotFound
 from chalicelib.observability import BATCH_RECORD_FAILURES, count, log_keys, logger
 
 
+class MessageLoggingBatchProcessor(BatchProcessor):
+    """Powertools' SQS processor whose log line for a failed record (with its traceback) names the message."""
+
+    def failure_handler(self, record: Any, exception: Any) -> Any:
+        message_id = record.get("messageId") if isinstance(record, dict) else getattr(record, "message_id", None)
+        with log_keys(message_id=str(message_id)):
+            return super().failure_handler(record, exception)
+
+
 def process_batch(event: Any, handle: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
     """Call ``handle`` with each record's JSON body; failed records go back to the queue.
 
@@ -31,7 +40,7 @@ def process_batch(event: Any, handle: Callable[[dict[str, Any]], Any]) -> dict[s
                 return None
 
     # Powertools documents its own Logger here; the annotation says logging.Logger.
-    processor = BatchProcessor(event_type=EventType.SQS, logger=logger)  # type: ignore[arg-type]
+    processor = MessageLoggingBatchProcessor(event_type=EventType.SQS, logger=logger)  # type: ignore[arg-type]
     try:
         return dict(process_partial_response(event=event.to_dict(), record_handler=record_handler,
                                              processor=processor, context=event.context))

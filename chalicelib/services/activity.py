@@ -19,6 +19,7 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.domain import clock
 from chalicelib.domain.activity import ActivityMessage, day_of, fan_candidates, plan_activity
+from chalicelib.domain.posts import PUBLISHED
 from chalicelib.store import activity as store
 from chalicelib.store import queues
 from chalicelib.store.posts import PostModel
@@ -46,7 +47,7 @@ def record_impressions(user_id: str, items: Iterable[dict[str, Any]]) -> None:
 
 def record_read(user_id: str, post: PostModel) -> None:
     """A published post was opened: a read for its account's day and for the post."""
-    if post.status == "published":
+    if post.status == PUBLISHED:
         record(user_id, {post.account_id: {"reads": 1}}, {post.post_id: {"reads": 1}})
 
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.auth import Principal
 from chalicelib.config import settings
 from chalicelib.domain import clock
@@ -24,8 +22,15 @@ from chalicelib.domain.activity import day_of
 from chalicelib.domain.cursor import decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.posts import CONTENT_FIELDS, feed_key, section_of
-from chalicelib.domain.ranking import hot_list_config, recent_bucket
+from chalicelib.domain.posts import (
+    CONTENT_FIELDS,
+    PENDING_REVIEW,
+    PUBLISHED,
+    QUEUE_MODERATION,
+    feed_keys_of,
+    section_of,
+)
+from chalicelib.domain.ranking import hot_list_config
 from chalicelib.services import activity
 from chalicelib.services.pipeline import start_fan_out
 from chalicelib.services.posts import MAX_KEY_LENGTH, send_to_moderation
@@ -33,7 +38,6 @@ from chalicelib.services.views import post_view
 from chalicelib.store import activity as activity_store
 from chalicelib.store import posts as store
 from chalicelib.store.accounts import get_account
-from chalicelib.store.base import flat_key, raw_key
 from chalicelib.validation import validate_post
 
 # Fields an owner's post may carry but a fan's submission may not.
@@ -62,9 +66,9 @@ def submit(principal: Principal, account_id: str, body: Any, idempotency_key: st
     now = clock.now()
     post = store.PostModel(
         new_id(now), account_id=account.account_id, author_id=principal.user_id, type="buyer_show",
-        format=body["format"], section=section_of("buyer_show"), status="pending_review",
+        format=body["format"], section=section_of("buyer_show"), status=PENDING_REVIEW,
         content={k: body[k] for k in CONTENT_FIELDS if k in body}, created_at=now, fan_submission=True,
-        queue="moderation", queue_at=store.queue_time(now + timedelta(seconds=settings.moderation_resend_after_s)))
+        queue=QUEUE_MODERATION, queue_at=store.queue_time(now + timedelta(seconds=settings.moderation_resend_after_s)))
     # The key is the fan's own (namespaced), so it cannot collide with the owner's keys.
     key = f"buyer-show#{principal.user_id}#{idempotency_key}" if idempotency_key else None
     try:
@@ -79,12 +83,7 @@ def submit(principal: Principal, account_id: str, body: Any, idempotency_key: st
 def wall(principal: Principal, account_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     """The account's approved buyer shows, newest first (featured ones say so)."""
     get_account(account_id)
-    position = decode_cursor(cursor, ("wall_account", "post_id"))
-    results = store.PostModel.buyer_show_wall.query(account_id, scan_index_forward=False, limit=limit,
-                                                    filter_condition=store.PostModel.status == "published",
-                                                    last_evaluated_key=raw_key(position))
-    items = list(results)
-    last = flat_key(results.last_evaluated_key)
+    items, last = store.buyer_show_wall_page(account_id, limit, decode_cursor(cursor, ("wall_account", "post_id")))
     return {"items": [post_view(p) for p in items], "next_cursor": encode_cursor(last) if last else None}
 
 
@@ -92,16 +91,15 @@ def feature(principal: Principal, post_id: str) -> dict[str, Any]:
     """The owner features a fan's buyer show; the day's first featured one is pushed to followers."""
     post = store.get_post(post_id, consistent=True)
     if get_account(post.account_id).owner_id != principal.user_id:
-        if post.status == "published":
+        if post.status == PUBLISHED:
             raise Forbidden("only the account's owner may feature a buyer show")
         raise NotFound(f"post {post_id} not found")
-    if not post.fan_submission or post.status != "published":
+    if not post.fan_submission or post.status != PUBLISHED:
         raise Conflict("only a fan's buyer show that passed moderation can be featured",
                        details=[{"pointer": "/post_id", "message": f"post is {post.status}"
                                  + ("" if post.fan_submission else " and not a fan's buyer show")}])
     now = clock.now()
-    if post.featured_at is None:
-        post.update(actions=[store.PostModel.featured_at.set(now)])
+    store.feature(post, now)
     day = day_of(now)
     if post.feed_key is None and activity_store.claim_featured_push(post.account_id, day, post_id):
         _push(post, now)
@@ -111,16 +109,5 @@ def feature(principal: Principal, post_id: str) -> dict[str, Any]:
 
 def _push(post: store.PostModel, now: datetime) -> None:
     """Give the buyer show its place in feeds and fan it out to every follower (once)."""
-    key = feed_key(now, post.post_id)
-    try:
-        post.update(actions=[store.PostModel.feed_key.set(key),
-                             store.PostModel.section_feed_key.set(f"{post.section}#{key}"),
-                             store.PostModel.recent_bucket.set(
-                                 recent_bucket(now, post.post_id, hot_list_config().bucket_shards))],
-                    condition=(store.PostModel.status == "published") & store.PostModel.feed_key.does_not_exist())
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        post.refresh(consistent_read=True)  # pushed by a concurrent call, or taken down meanwhile
-        return
-    start_fan_out(post)
+    if store.push_to_feeds(post, feed_keys_of(post.post_id, post.section, now, hot_list_config().bucket_shards)):
+        start_fan_out(post)

@@ -10,6 +10,7 @@ from chalicelib.domain.cursor import cursor_int, decode_cursor, encode_cursor
 from chalicelib.domain.engagement import check_vote, is_winning_floor, listed_on_post
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.ids import new_id
+from chalicelib.domain.posts import PUBLISHED
 from chalicelib.services import activity
 from chalicelib.services.posts import visible_post
 from chalicelib.store import engagement as store
@@ -19,7 +20,7 @@ from chalicelib.validation import validate
 
 def _published(post_id: str) -> PostModel:
     post = get_post(post_id)
-    if post.status != "published":
+    if post.status != PUBLISHED:
         raise NotFound(f"post {post_id} not found")
     return post
 

@@ -28,12 +28,21 @@ from chalicelib.domain.moderation.chain import (
     load_chain_config,
     run_chain,
 )
-from chalicelib.domain.posts import feed_key
-from chalicelib.domain.ranking import hot_list_config, recent_bucket
+from chalicelib.domain.posts import (
+    FINAL_STATUSES,
+    PENDING_REVIEW,
+    PUBLISHED,
+    QUEUE_MODERATION,
+    QUEUE_REVIEW,
+    QUEUE_SCHEDULED,
+    SCHEDULED,
+    feed_keys_of,
+)
+from chalicelib.domain.ranking import hot_list_config
 from chalicelib.services import activity, fanout, hybrid
 from chalicelib.services.moderation_chain import chain_services, index_published, strike_for_rejection
-from chalicelib.store import fanout_progress, inbox, queues
-from chalicelib.store.posts import PostModel, due_posts, get_post, queue_time, refund_quota, transition
+from chalicelib.store import fanout_progress, inbox, posts, queues
+from chalicelib.store.posts import PostModel, due_posts, get_post, refund_quota
 
 logger = Logger(service="weitao-pipeline")
 PUT, DELETE = "put", "delete"
@@ -48,10 +57,10 @@ def moderation_chain() -> list[Hook]:
 def moderate_post(post_id: str) -> str:
     """Run the hook chain on a pending post and act on the outcome; returns what happened."""
     post = get_post(post_id, consistent=True)
-    if post.status == "published":
+    if post.status == PUBLISHED:
         start_fan_out(post)  # a redelivery after a crash between publish and send
         return "already_published"
-    if post.status != "pending_review" or post.queue == "review":
+    if post.status != PENDING_REVIEW or post.queue == QUEUE_REVIEW:
         return f"skipped_{post.status}"
     result = run_chain(moderation_chain(), PostContent.from_post(post.post_id, post.account_id, post.content))
     return apply_decision(post, result)
@@ -64,38 +73,24 @@ def apply_decision(post: PostModel, result: ChainResult) -> str:
     if result.outcome == REJECT:
         if not post.fan_submission:  # a fan's buyer show is not the account's violation
             strike_for_rejection(post, result)  # idempotent; before the status change so a redelivery retries it
-        moved = transition(post, "pending_review", [
-            PostModel.status.set("rejected"), PostModel.reject_reason.set(result.reason),
-            PostModel.hook_results.set(records), PostModel.queue.remove(), PostModel.queue_at.remove()])
-        return "rejected" if moved else "moved_on"
-    moved = transition(post, "pending_review", [
-        PostModel.queue.set("review"), PostModel.queue_at.set(queue_time(clock.now())),
-        PostModel.hook_results.set(records)])
-    return "held_for_review" if moved else "moved_on"
+        return "rejected" if posts.reject(post, result.reason or "", records) else "moved_on"
+    return "held_for_review" if posts.hold_for_review(post, clock.now(), records) else "moved_on"
 
 
 def publish(post: PostModel, hook_results: list[dict[str, Any]] | None) -> bool:
     """Mark the post published and start its fan-out; False if it was no longer pending."""
     now = clock.now()
-    actions = [PostModel.status.set("published"), PostModel.published_at.set(now),
-               PostModel.queue.remove(), PostModel.queue_at.remove()]
     # A fan's buyer show goes on the account's wall, not to followers, until the owner
     # features it (services/buyer_shows.py); other posts get their feed and hot-list keys.
-    actions += ([PostModel.wall_account.set(post.account_id)] if post.fan_submission else
-                [PostModel.feed_key.set(feed_key(now, post.post_id)),
-                 PostModel.section_feed_key.set(f"{post.section}#{feed_key(now, post.post_id)}"),
-                 PostModel.recent_bucket.set(recent_bucket(now, post.post_id, hot_list_config().bucket_shards))])
-    if hook_results is not None:
-        actions.append(PostModel.hook_results.set(hook_results))
+    keys = None if post.fan_submission else feed_keys_of(post.post_id, post.section, now,
+                                                         hot_list_config().bucket_shards)
     if not post.fan_submission:
         index_published(post)  # idempotent; before the status change so a redelivery retries it
-    if not transition(post, "pending_review", actions):
-        stored = get_post(post.post_id, consistent=True)
-        if not (stored.status == "published" and stored.published_at == now):
-            return False
-        post = stored  # this very write landed but its answer was lost (applied, then a 500 retried)
-    activity.record_publication(post, now)
-    start_fan_out(post)
+    published = posts.publish(post, now, keys, hook_results)
+    if published is None:
+        return False
+    activity.record_publication(published, now)
+    start_fan_out(published)
     return True
 
 
@@ -108,17 +103,14 @@ def start_fan_out(post: PostModel) -> None:
 def remove_post(post: PostModel, by: str, reason: str) -> None:
     """Take a post down: it leaves every list at once and every inbox through fan-out."""
     previous, key = post.status, post.feed_key
-    if previous in ("removed", "rejected"):
+    if previous in FINAL_STATUSES:
         return
-    if not transition(post, previous, [PostModel.status.set("removed"), PostModel.feed_key.remove(),
-                                       PostModel.section_feed_key.remove(),
-                                       PostModel.reject_reason.set(reason),
-                                       PostModel.queue.remove(), PostModel.queue_at.remove()]):
+    if not posts.remove(post, reason):
         return remove_post(get_post(post.post_id, consistent=True), by, reason)
     logger.info("post removed", post_id=post.post_id, by=by, previous=previous)
-    if previous == "scheduled" and post.quota_day:
+    if previous == SCHEDULED and post.quota_day:
         refund_quota(post.account_id, post.quota_day)
-    if previous == "published":
+    if previous == PUBLISHED:
         queues.send("fanout", {"op": DELETE, "post_id": post.post_id, "chunk": 0, "after": None,
                                "feed_key": key})
 
@@ -137,7 +129,7 @@ def fan_out_chunk(message: dict[str, Any]) -> int:
         return hybrid.switch_chunk(message)
     op, post_id, chunk = message["op"], message["post_id"], int(message["chunk"])
     post = get_post(post_id, consistent=True)
-    if op == PUT and post.status != "published":
+    if op == PUT and post.status != PUBLISHED:
         return 0  # taken down meanwhile: the delete job cleans up, the feed filters the rest
     key = post.feed_key if op == PUT else message["feed_key"]
     if chunk == 0 and op == PUT and not hybrid.pushes_posts(post.account_id):
@@ -183,15 +175,12 @@ def publish_due_posts() -> dict[str, int]:
     """Schedule tick: move due scheduled posts to moderation, re-send stalled moderation."""
     now = clock.now()
     moved = resent = 0
-    for post in due_posts("scheduled", now):
-        if transition(post, "scheduled", [
-                PostModel.status.set("pending_review"),
-                PostModel.queue.set("moderation"),
-                PostModel.queue_at.set(queue_time(now + _resend_delay()))]):
+    for post in due_posts(QUEUE_SCHEDULED, now):
+        if posts.start_moderation(post, now + _resend_delay()):
             queues.send("moderation", {"post_id": post.post_id})
             moved += 1
-    for post in due_posts("moderation", now):
-        post.update(actions=[PostModel.queue_at.set(queue_time(now + _resend_delay()))])
+    for post in due_posts(QUEUE_MODERATION, now):
+        posts.postpone_moderation(post, now + _resend_delay())
         queues.send("moderation", {"post_id": post.post_id})
         resent += 1
     return {"scheduled_moved": moved, "moderation_resent": resent}

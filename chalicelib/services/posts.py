@@ -20,7 +20,16 @@ from chalicelib.domain import clock
 from chalicelib.domain.cursor import decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.posts import CONTENT_FIELDS, check_post_rules, section_of
+from chalicelib.domain.posts import (
+    CONTENT_FIELDS,
+    PENDING_REVIEW,
+    PUBLISHED,
+    QUEUE_MODERATION,
+    QUEUE_SCHEDULED,
+    SCHEDULED,
+    check_post_rules,
+    section_of,
+)
 from chalicelib.domain.quota import quota_charge, quota_exceeded
 from chalicelib.domain.tiers import PENALTY_TIER
 from chalicelib.services import activity
@@ -51,13 +60,13 @@ def _insert(account: AccountModel, author_id: str, body: dict[str, Any], idempot
     post_id = new_id(now)
     post = store.PostModel(
         post_id, account_id=account.account_id, author_id=author_id, type=body["type"], format=body["format"],
-        section=section_of(body["type"]), status="scheduled" if scheduled else "pending_review",
+        section=section_of(body["type"]), status=SCHEDULED if scheduled else PENDING_REVIEW,
         content={k: body[k] for k in CONTENT_FIELDS if k in body},
         audience_groups=body.get("audience", {}).get("groups"), created_at=now,
         publish_at=publish_at if scheduled else None, quota_day=charge.day,
         # Sparse work queue: the scheduler publishes due posts and re-sends posts that
         # moderation has not picked up in time (a lost or failed send).
-        queue="scheduled" if scheduled else "moderation",
+        queue=QUEUE_SCHEDULED if scheduled else QUEUE_MODERATION,
         queue_at=store.queue_time(publish_at if scheduled and publish_at else
                                   now + timedelta(seconds=settings.moderation_resend_after_s)),
     )
@@ -115,7 +124,7 @@ def create_post(principal: Principal, account_id: str, body: Any, idempotency_ke
                            details=[{"pointer": "/headers/Idempotency-Key", "message": "reused with another body"}]
                            ) from None
     post = store.get_post(post_id, consistent=True)
-    if post.status == "pending_review" and post.queue == "moderation" and idempotency_key is not None:
+    if post.status == PENDING_REVIEW and post.queue == QUEUE_MODERATION and idempotency_key is not None:
         send_to_moderation(post_id)  # a retry may follow a lost send; moderation is idempotent
     return post_view(post, for_owner=True)
 
@@ -129,7 +138,7 @@ def can_see_everything(principal: Principal, post: store.PostModel) -> bool:
 def visible_post(principal: Principal, post_id: str) -> store.PostModel:
     """A post the caller may see: published for everyone, any status for owner and moderators."""
     post = store.get_post(post_id)
-    if post.status != "published" and not can_see_everything(principal, post):
+    if post.status != PUBLISHED and not can_see_everything(principal, post):
         raise NotFound(f"post {post_id} not found")
     return post
 
@@ -137,7 +146,7 @@ def visible_post(principal: Principal, post_id: str) -> store.PostModel:
 def get_post(principal: Principal, post_id: str) -> dict[str, Any]:
     post = visible_post(principal, post_id)
     activity.record_read(principal.user_id, post)
-    return post_view(post, for_owner=post.status != "published" or can_see_everything(principal, post))
+    return post_view(post, for_owner=post.status != PUBLISHED or can_see_everything(principal, post))
 
 
 def account_posts(principal: Principal, account_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
@@ -154,7 +163,7 @@ def take_down(principal: Principal, post_id: str) -> None:
     """Owner or moderator removes a post everywhere (idempotent)."""
     post = store.get_post(post_id, consistent=True)
     if not can_see_everything(principal, post):
-        if post.status == "published":
+        if post.status == PUBLISHED:
             raise Forbidden("only the owner or a moderator may take a post down")
         raise NotFound(f"post {post_id} not found")
     is_owner = get_account(post.account_id).owner_id == principal.user_id

@@ -20,6 +20,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
 from chalicelib.domain.ids import new_id
+from chalicelib.domain.posts import PENDING_REVIEW, QUEUE_REVIEW
 from chalicelib.domain.tiers import NEW_ACCOUNT_TIER, PENALTY_TIER
 from chalicelib.store.accounts import AccountModel
 from chalicelib.store.base import TableMeta, conditions_failed, flat_key, raw_key
@@ -105,7 +106,7 @@ def decide_held_post(post: PostModel, actions: list[Any], entry: AuditModel, str
     """
     def write(tx: TransactWrite) -> None:
         tx.update(post, actions=actions,
-                  condition=(PostModel.status == "pending_review") & (PostModel.queue == "review"))
+                  condition=(PostModel.status == PENDING_REVIEW) & (PostModel.queue == QUEUE_REVIEW))
         tx.save(entry, condition=AuditModel.entry_id.does_not_exist())
         if strike is not None:
             tx.save(strike)

@@ -22,6 +22,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
 from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.posts import PUBLISHED
 from chalicelib.store.base import TableMeta, conditions_failed
 from chalicelib.store.posts import PostModel
 
@@ -89,7 +90,7 @@ def _transact(write: Callable[[TransactWrite], None]) -> list[bool]:
 
 
 def _published() -> Any:
-    return PostModel.status == "published"
+    return PostModel.status == PUBLISHED
 
 
 def add_like(post_id: str, user_id: str, at: datetime) -> bool:

@@ -20,6 +20,16 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
 from chalicelib.domain.errors import NotFound
+from chalicelib.domain.posts import (
+    PENDING_REVIEW,
+    PUBLISHED,
+    QUEUE_MODERATION,
+    QUEUE_REVIEW,
+    REJECTED,
+    REMOVED,
+    SCHEDULED,
+    FeedKeys,
+)
 from chalicelib.domain.quota import QuotaCharge
 from chalicelib.store.base import TableMeta, conditions_failed, flat_key, raw_key
 from chalicelib.store.batch import batch_get, key_of
@@ -228,15 +238,96 @@ def posts_by_ids(post_ids: list[str]) -> dict[str, PostModel]:
     return {p.post_id: p for p in batch_get(PostModel, [key_of(PostModel, i) for i in post_ids])}
 
 
-def transition(post: PostModel, from_status: str, actions: list[Any]) -> bool:
+def transition(post: PostModel, from_status: str, actions: list[Any], condition: Any = None) -> bool:
     """Apply ``actions`` only if the post is still in ``from_status``; False when it moved on."""
+    expected = PostModel.status == from_status
     try:
-        post.update(actions=actions, condition=PostModel.status == from_status)
+        post.update(actions=actions, condition=expected if condition is None else expected & condition)
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return False
         raise
     return True
+
+
+# The post lifecycle: each function below is one named, conditional transition (the
+# statuses are in chalicelib.domain.posts). A False/None answer means the post was no
+# longer in the expected state (a concurrent or redelivered call got there first).
+
+
+def _leave_queue() -> list[Any]:
+    return [PostModel.queue.remove(), PostModel.queue_at.remove()]
+
+
+def _feed_key_actions(keys: FeedKeys) -> list[Any]:
+    return [PostModel.feed_key.set(keys.feed_key), PostModel.section_feed_key.set(keys.section_feed_key),
+            PostModel.recent_bucket.set(keys.recent_bucket)]
+
+
+def publish(post: PostModel, at: datetime, keys: FeedKeys | None,
+            hook_results: list[dict[str, Any]] | None) -> PostModel | None:
+    """pending_review → published at ``at``: with its feed keys, or (``keys`` None: a fan's buyer show) on
+    the account's wall. Returns the published post, None if it was no longer pending."""
+    actions = [PostModel.status.set(PUBLISHED), PostModel.published_at.set(at), *_leave_queue()]
+    actions += _feed_key_actions(keys) if keys else [PostModel.wall_account.set(post.account_id)]
+    if hook_results is not None:
+        actions.append(PostModel.hook_results.set(hook_results))
+    if transition(post, PENDING_REVIEW, actions):
+        return post
+    stored = get_post(post.post_id, consistent=True)
+    if stored.status == PUBLISHED and stored.published_at == at:
+        return stored  # this very write landed but its answer was lost (applied, then a 500 retried)
+    return None
+
+
+def rejection_actions(reason: str, hook_results: list[dict[str, Any]]) -> list[Any]:
+    """The update that marks a post rejected (alone, or in a moderator's audited transaction)."""
+    return [PostModel.status.set(REJECTED), PostModel.reject_reason.set(reason),
+            PostModel.hook_results.set(hook_results), *_leave_queue()]
+
+
+def reject(post: PostModel, reason: str, hook_results: list[dict[str, Any]]) -> bool:
+    """pending_review → rejected, with the reason and the hooks' verdicts."""
+    return transition(post, PENDING_REVIEW, rejection_actions(reason, hook_results))
+
+
+def hold_for_review(post: PostModel, at: datetime, hook_results: list[dict[str, Any]]) -> bool:
+    """pending_review stays, moved into the moderators' review queue (oldest first from ``at``)."""
+    return transition(post, PENDING_REVIEW, [PostModel.queue.set(QUEUE_REVIEW), PostModel.queue_at.set(queue_time(at)),
+                                             PostModel.hook_results.set(hook_results)])
+
+
+def start_moderation(post: PostModel, resend_at: datetime) -> bool:
+    """scheduled → pending_review, in the moderation queue (re-sent at ``resend_at`` if still there)."""
+    return transition(post, SCHEDULED, [PostModel.status.set(PENDING_REVIEW), PostModel.queue.set(QUEUE_MODERATION),
+                                        PostModel.queue_at.set(queue_time(resend_at))])
+
+
+def postpone_moderation(post: PostModel, resend_at: datetime) -> None:
+    """A stalled moderation message was re-sent: look again at ``resend_at``."""
+    post.update(actions=[PostModel.queue_at.set(queue_time(resend_at))])
+
+
+def remove(post: PostModel, reason: str) -> bool:
+    """Any status → removed: out of every list (feed keys gone) and every work queue."""
+    return transition(post, post.status, [PostModel.status.set(REMOVED), PostModel.feed_key.remove(),
+                                          PostModel.section_feed_key.remove(), PostModel.reject_reason.set(reason),
+                                          *_leave_queue()])
+
+
+def feature(post: PostModel, at: datetime) -> None:
+    """The owner features a fan's buyer show (the first time counts)."""
+    if post.featured_at is None:
+        post.update(actions=[PostModel.featured_at.set(at)])
+
+
+def push_to_feeds(post: PostModel, keys: FeedKeys) -> bool:
+    """A published post on the wall gets its feed keys (once); False when pushed meanwhile or taken down,
+    with ``post`` then refreshed."""
+    if transition(post, PUBLISHED, _feed_key_actions(keys), condition=PostModel.feed_key.does_not_exist()):
+        return True
+    post.refresh(consistent_read=True)
+    return False
 
 
 def account_posts_page(account_id: str, published_only: bool, limit: int, after: dict[str, str] | None
@@ -281,6 +372,16 @@ def queue_time(at: datetime) -> str:
 def due_posts(queue: str, until: datetime, limit: int = 100) -> list[PostModel]:
     """Posts waiting in ``queue`` whose due time has come, oldest first."""
     return list(PostModel.work_queue.query(queue, PostModel.queue_at <= queue_time(until), limit=limit))
+
+
+def buyer_show_wall_page(account_id: str, limit: int, after: dict[str, str] | None
+                         ) -> tuple[list[PostModel], dict[str, str] | None]:
+    """An account's published buyer shows on its wall, newest first."""
+    results = PostModel.buyer_show_wall.query(account_id, scan_index_forward=False, limit=limit,
+                                              filter_condition=PostModel.status == PUBLISHED,
+                                              last_evaluated_key=raw_key(after))
+    items = list(results)
+    return items, flat_key(results.last_evaluated_key)
 
 
 def queue_page(queue: str, limit: int, after: dict[str, str] | None) -> tuple[list[PostModel], dict[str, str] | None]:

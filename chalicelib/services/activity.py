@@ -18,7 +18,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from chalicelib.domain import clock
-from chalicelib.domain.activity import ActivityMessage, day_of, fan_candidates, plan_activity
+from chalicelib.domain.activity import ActivityMessage, fan_candidates, plan_activity
 from chalicelib.domain.posts import PUBLISHED
 from chalicelib.store import activity as store
 from chalicelib.store import queues
@@ -58,18 +58,6 @@ def record_engagement(user_id: str, account_id: str, counter: str) -> None:
 
 def record_follow_change(user_id: str, account_id: str, followed: bool) -> None:
     record(user_id, {account_id: {"new_followers" if followed else "lost_followers": 1}})
-
-
-def record_publication(post: PostModel, at: datetime) -> None:
-    """Count a post published at ``at`` on its account's day: manual or system.
-
-    Runs in the pipeline worker, once per post (publication is a conditional
-    transition), so it writes directly. A fan's buyer show is neither: it is not the
-    account's post, and pushing a featured one rides on top of the quota.
-    """
-    if post.fan_submission:
-        return
-    store.add_day_counters(post.account_id, day_of(at), {"system_posts" if post.system else "posts": 1})
 
 
 def apply_batch(bodies: Iterable[str]) -> dict[str, int]:

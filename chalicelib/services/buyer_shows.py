@@ -32,8 +32,9 @@ from chalicelib.domain.posts import (
 )
 from chalicelib.domain.ranking import hot_list_config
 from chalicelib.services import activity
-from chalicelib.services.pipeline import start_fan_out
+from chalicelib.services.post_events import BuyerShowPushed
 from chalicelib.services.posts import MAX_KEY_LENGTH, send_to_moderation
+from chalicelib.services.subscribers import emit
 from chalicelib.services.views import post_view
 from chalicelib.store import activity as activity_store
 from chalicelib.store import posts as store
@@ -110,4 +111,4 @@ def feature(principal: Principal, post_id: str) -> dict[str, Any]:
 def _push(post: store.PostModel, now: datetime) -> None:
     """Give the buyer show its place in feeds and fan it out to every follower (once)."""
     if store.push_to_feeds(post, feed_keys_of(post.post_id, post.section, now, hot_list_config().bucket_shards)):
-        start_fan_out(post)
+        emit(BuyerShowPushed(post, now))

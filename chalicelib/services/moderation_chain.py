@@ -2,8 +2,8 @@
 
 - :func:`chain_services`: the lookups hooks need (fingerprint index, post texts,
   account tier), passed through ``build_chain(config, services)`` so hooks stay pure.
-- :func:`index_published`: put a post that is about to publish into the fingerprint
-  index, so later copies (other accounts) and repeats (same account) are found.
+- :func:`index_published`: put a published post into the fingerprint index, so later
+  copies (other accounts) and repeats (same account) are found.
 - :func:`strike_for_rejection`: turn a chain rejection for a violation into a strike
   (and H1 at the limit).
 """
@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -69,13 +69,13 @@ def chain_services() -> dict[str, Any]:
             "post_texts": post_texts, "account_tier": account_tier}
 
 
-def index_published(post: PostModel) -> None:
-    """Index the post's fingerprint as of now (it is being published); idempotent."""
+def index_published(post: PostModel, at: datetime) -> None:
+    """Index the post's fingerprint as of its publication at ``at``; idempotent."""
     scheme = fingerprint_scheme()
     content = PostContent.from_post(post.post_id, post.account_id, post.content)
     keys = post_fingerprint(scheme, content).keys
     if keys:
-        fingerprints.index_post(keys, post.post_id, post.account_id, clock.now(),
+        fingerprints.index_post(keys, post.post_id, post.account_id, at,
                                 keep=timedelta(days=scheme.lookback_days + 1))
 
 

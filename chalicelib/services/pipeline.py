@@ -1,9 +1,11 @@
 """The asynchronous pipeline: moderation, publication, fan-out and takedown.
 
+Each decision is one conditional transition (store/posts.py) followed by one event
+(services/post_events.py) whose subscribers (services/subscribers) do the rest.
 Every step is safe to run twice: status changes are conditional on the expected
-status, inbox keys are derived from the post, and continuation messages are sent
-once per chunk (``fanout_progress``). SQS delivers at least once; this makes the
-effect exactly once.
+status, subscribers are idempotent, inbox keys are derived from the post, and
+continuation messages are sent once per chunk (``fanout_progress``). SQS delivers at
+least once; this makes the effect exactly once.
 """
 
 from __future__ import annotations
@@ -35,17 +37,19 @@ from chalicelib.domain.posts import (
     QUEUE_MODERATION,
     QUEUE_REVIEW,
     QUEUE_SCHEDULED,
-    SCHEDULED,
+    REJECTED,
     feed_keys_of,
 )
 from chalicelib.domain.ranking import hot_list_config
-from chalicelib.services import activity, fanout, hybrid
-from chalicelib.services.moderation_chain import chain_services, index_published, strike_for_rejection
+from chalicelib.services import fanout, hybrid
+from chalicelib.services.moderation_chain import chain_services, strike_for_rejection
+from chalicelib.services.post_events import PostHeld, PostPublished, PostRejected, PostRemoved
+from chalicelib.services.subscribers import emit
+from chalicelib.services.subscribers.fan_out import DELETE, PUT
 from chalicelib.store import fanout_progress, inbox, posts, queues
-from chalicelib.store.posts import PostModel, due_posts, get_post, refund_quota
+from chalicelib.store.posts import PostModel, due_posts, get_post
 
 logger = Logger(service="weitao-pipeline")
-PUT, DELETE = "put", "delete"
 WRITE_SLICE = 250  # at most this many inbox entries built and written by one writer at a time
 
 
@@ -55,11 +59,20 @@ def moderation_chain() -> list[Hook]:
 
 
 def moderate_post(post_id: str) -> str:
-    """Run the hook chain on a pending post and act on the outcome; returns what happened."""
+    """Load a pending post, run the hook chain, decide, apply one transition, emit what happened.
+
+    Returns what happened. A redelivered message that finds its post already decided
+    emits the event again (subscribers are idempotent), so a crash between the
+    transition and its subscribers loses nothing.
+    """
     post = get_post(post_id, consistent=True)
     if post.status == PUBLISHED:
-        start_fan_out(post)  # a redelivery after a crash between publish and send
+        emit(PostPublished(post, post.published_at or clock.now()))
         return "already_published"
+    if post.status == REJECTED:
+        emit(PostRejected(post, post.reject_reason or "", clock.now()))
+    elif post.status == PENDING_REVIEW and post.queue == QUEUE_REVIEW:
+        emit(PostHeld(post, clock.now()))
     if post.status != PENDING_REVIEW or post.queue == QUEUE_REVIEW:
         return f"skipped_{post.status}"
     result = run_chain(moderation_chain(), PostContent.from_post(post.post_id, post.account_id, post.content))
@@ -67,52 +80,47 @@ def moderate_post(post_id: str) -> str:
 
 
 def apply_decision(post: PostModel, result: ChainResult) -> str:
+    """The chain's outcome as one transition and its event; ``moved_on`` when the post was decided meanwhile."""
     records = result.as_records()
     if result.outcome == APPROVE:
         return "published" if publish(post, records) else "moved_on"
+    now = clock.now()
     if result.outcome == REJECT:
         if not post.fan_submission:  # a fan's buyer show is not the account's violation
             strike_for_rejection(post, result)  # idempotent; before the status change so a redelivery retries it
-        return "rejected" if posts.reject(post, result.reason or "", records) else "moved_on"
-    return "held_for_review" if posts.hold_for_review(post, clock.now(), records) else "moved_on"
+        if not posts.reject(post, result.reason or "", records):
+            return "moved_on"
+        emit(PostRejected(post, result.reason or "", now))
+        return "rejected"
+    if not posts.hold_for_review(post, now, records):
+        return "moved_on"
+    emit(PostHeld(post, now))
+    return "held_for_review"
 
 
 def publish(post: PostModel, hook_results: list[dict[str, Any]] | None) -> bool:
-    """Mark the post published and start its fan-out; False if it was no longer pending."""
+    """pending_review → published, then ``post_published``; False if it was no longer pending."""
     now = clock.now()
     # A fan's buyer show goes on the account's wall, not to followers, until the owner
     # features it (services/buyer_shows.py); other posts get their feed and hot-list keys.
     keys = None if post.fan_submission else feed_keys_of(post.post_id, post.section, now,
                                                          hot_list_config().bucket_shards)
-    if not post.fan_submission:
-        index_published(post)  # idempotent; before the status change so a redelivery retries it
     published = posts.publish(post, now, keys, hook_results)
     if published is None:
         return False
-    activity.record_publication(published, now)
-    start_fan_out(published)
+    emit(PostPublished(published, now))
     return True
 
 
-def start_fan_out(post: PostModel) -> None:
-    if post.feed_key is None:
-        return  # a fan's buyer show on the wall reaches followers only once featured
-    queues.send("fanout", {"op": PUT, "post_id": post.post_id, "chunk": 0, "after": None})
-
-
 def remove_post(post: PostModel, by: str, reason: str) -> None:
-    """Take a post down: it leaves every list at once and every inbox through fan-out."""
+    """Take a post down: it leaves every list at once, then ``post_removed`` (inboxes, quota)."""
     previous, key = post.status, post.feed_key
     if previous in FINAL_STATUSES:
         return
     if not posts.remove(post, reason):
         return remove_post(get_post(post.post_id, consistent=True), by, reason)
     logger.info("post removed", post_id=post.post_id, by=by, previous=previous)
-    if previous == SCHEDULED and post.quota_day:
-        refund_quota(post.account_id, post.quota_day)
-    if previous == PUBLISHED:
-        queues.send("fanout", {"op": DELETE, "post_id": post.post_id, "chunk": 0, "after": None,
-                               "feed_key": key})
+    emit(PostRemoved(post, previous, key, clock.now()))
 
 
 def fan_out_chunk(message: dict[str, Any]) -> int:

@@ -21,12 +21,14 @@ from datetime import UTC, date, datetime, timedelta
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
 from chalicelib.domain.activity import ActivityPlan
-from chalicelib.store.base import TableMeta
+from chalicelib.store.base import TableMeta, transact
 from chalicelib.store.batch import batch_get, batch_write, key_of
 from chalicelib.store.follows import FollowModel
+from chalicelib.store.idempotency import claim_once
 from chalicelib.store.posts import PostModel
 
 COUNTERS = ("impressions", "reads", "likes", "comments", "votes", "buyer_shows", "new_followers",
@@ -90,6 +92,15 @@ def add_day_counters(account_id: str, day: str, counters: dict[str, int]) -> Non
     """ADD ``counters`` to one account-day item (created on first use; exact under concurrency)."""
     AccountDayModel(account_id, day).update(
         actions=[getattr(AccountDayModel, name).add(n) for name, n in sorted(counters.items())])
+
+
+def add_day_counters_once(account_id: str, day: str, counters: dict[str, int], once: str, at: datetime) -> bool:
+    """:func:`add_day_counters` unless the once-marker ``once`` was claimed before; False then."""
+    def write(tx: TransactWrite) -> None:
+        tx.update(AccountDayModel(account_id, day),
+                  actions=[getattr(AccountDayModel, name).add(n) for name, n in sorted(counters.items())])
+        claim_once(tx, once, at)
+    return transact(AccountDayModel, write)
 
 
 def apply_plan(plan: ActivityPlan) -> dict[str, int]:

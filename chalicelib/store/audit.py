@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -23,7 +22,7 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.posts import PENDING_REVIEW, QUEUE_REVIEW
 from chalicelib.domain.tiers import NEW_ACCOUNT_TIER, PENALTY_TIER
 from chalicelib.store.accounts import AccountModel
-from chalicelib.store.base import TableMeta, conditions_failed, flat_key, raw_key
+from chalicelib.store.base import TableMeta, flat_key, raw_key, transact
 from chalicelib.store.posts import PostModel
 from chalicelib.store.strikes import StrikeModel
 
@@ -67,15 +66,7 @@ def append(entry: AuditModel) -> None:
 
 
 def _transact(write: Any) -> bool:
-    """Run ``write(tx)``; False when a condition failed (the state moved on), True when committed."""
-    try:
-        with TransactWrite(connection=AuditModel._get_connection().connection) as tx:
-            write(tx)
-    except TransactWriteError as error:
-        if any(conditions_failed(error)):
-            return False
-        raise
-    return True
+    return transact(AuditModel, write)
 
 
 def send_to_penalty_tier(entry: AuditModel) -> bool:

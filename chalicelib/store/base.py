@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
 
@@ -33,3 +38,15 @@ def conditions_failed(error: TransactWriteError) -> list[bool]:
     the reasons come back in that order.
     """
     return [bool(r and r.code == "ConditionalCheckFailed") for r in (error.cancellation_reasons or [])]
+
+
+def transact(model: type[Model], write: Callable[[TransactWrite], Any]) -> bool:
+    """Run ``write(tx)`` in one transaction; False when a condition failed (the state moved on)."""
+    try:
+        with TransactWrite(connection=model._get_connection().connection) as tx:
+            write(tx)
+    except TransactWriteError as error:
+        if any(conditions_failed(error)):
+            return False
+        raise
+    return True

@@ -31,8 +31,9 @@ from chalicelib.domain.posts import (
     FeedKeys,
 )
 from chalicelib.domain.quota import QuotaCharge
-from chalicelib.store.base import TableMeta, conditions_failed, flat_key, raw_key
+from chalicelib.store.base import TableMeta, conditions_failed, flat_key, raw_key, transact
 from chalicelib.store.batch import batch_get, key_of
+from chalicelib.store.idempotency import claim_once
 
 
 class AccountPostsIndex(GlobalSecondaryIndex["PostModel"]):
@@ -220,10 +221,13 @@ def insert_post(post: PostModel, charge: QuotaCharge | None, idempotency_key: st
         raise
 
 
-def refund_quota(account_id: str, day: str) -> None:
-    """Give back a slot (a scheduled post withdrawn before it published)."""
-    QuotaCounterModel(f"{account_id}#{day}").update(actions=[QuotaCounterModel.count.add(-1)],
-                                                     condition=QuotaCounterModel.count > 0)
+def refund_quota(account_id: str, day: str, once: str, at: datetime) -> bool:
+    """Give back a slot (a scheduled post withdrawn before it published), once for the marker ``once``."""
+    def write(tx: TransactWrite) -> None:
+        tx.update(QuotaCounterModel(f"{account_id}#{day}"), actions=[QuotaCounterModel.count.add(-1)],
+                  condition=QuotaCounterModel.count > 0)
+        claim_once(tx, once, at)
+    return transact(QuotaCounterModel, write)
 
 
 def get_post(post_id: str, consistent: bool = False) -> PostModel:

@@ -263,9 +263,9 @@ class Bench:
                 counted = Counter(calls)
         finally:
             self.counter.detach()
-        from chalicelib.store import fanout_progress
+        from local.faults import delivered_total
 
-        delivered = fanout_progress.delivered_total(f"put#{post_id}")
+        delivered = delivered_total(f"put#{post_id}")
         assert delivered > 0, "the fan-out delivered nothing"
         return elapsed, cpu, peak, counted
 
@@ -349,10 +349,10 @@ class Bench:
     def faults(self) -> str:
         import boto3
 
-        from chalicelib.store import fanout_progress, queues
+        from chalicelib.store import queues
         from chalicelib.store.accounts import AccountModel
         from chalicelib.store.inbox import InboxModel
-        from local.faults import ChaosDrain, FaultInjector, FaultRates
+        from local.faults import ChaosDrain, FaultInjector, FaultRates, delivered_total
 
         owner = "fault-owner"
         account_id = self.new_account(owner)
@@ -381,7 +381,7 @@ class Bench:
         lost = len(expected - set(found))
         doubled = sum(n - 1 for n in found.values() if n > 1) + len(set(found) - expected)
         count_ok = AccountModel.get(account_id, consistent_read=True).follower_count == self.followers
-        delivered = fanout_progress.delivered_total(f"put#{post_id}")
+        delivered = delivered_total(f"put#{post_id}")
         sqs = boto3.client("sqs", region_name=self.settings.region)
         left = 0
         for spec in queues.QUEUES.values():

@@ -136,6 +136,7 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             writes(StrikeModel),
             writes(AuditModel),
             writes(AccountDayModel),  # posts published per day
+            writes(IdempotencyModel),  # the once-marker that makes that count idempotent
         ),
         sends=("fanout", "activity"),
     ),

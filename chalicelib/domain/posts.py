@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain import clock
+from chalicelib.domain.clock import epoch_millis
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.ranking import recent_bucket
 
@@ -34,7 +35,7 @@ def section_of(post_type: str) -> str:
 
 def feed_key(published_at: datetime, post_id: str) -> str:
     """Sort key of a post in every feed: publication time, then id (stable for retries)."""
-    return f"{int(published_at.timestamp() * 1000):013d}#{post_id}"
+    return f"{epoch_millis(published_at):013d}#{post_id}"
 
 
 def section_feed_key(section: str, key: str) -> str:

@@ -18,7 +18,6 @@ from typing import Any
 from chalicelib.auth import Principal
 from chalicelib.config import settings
 from chalicelib.domain import clock
-from chalicelib.domain.activity import day_of
 from chalicelib.domain.cursor import decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.ids import new_id
@@ -101,7 +100,7 @@ def feature(principal: Principal, post_id: str) -> dict[str, Any]:
                                  + ("" if post.fan_submission else " and not a fan's buyer show")}])
     now = clock.now()
     store.feature(post, now)
-    day = day_of(now)
+    day = clock.day_of(now)
     if post.feed_key is None and activity_store.claim_featured_push(post.account_id, day, post_id):
         _push(post, now)
     view = post_view(post)

@@ -24,6 +24,7 @@ from typing import Any
 
 from chalicelib.auth import Principal
 from chalicelib.config import settings
+from chalicelib.domain.clock import epoch_millis
 from chalicelib.domain.cursor import cursor_int, decode_cursor, encode_cursor
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.feed import FeedEntry, FeedSource, shows_in_feed, take_newest
@@ -122,7 +123,7 @@ def _hydrate(user_id: str, page: list[FeedEntry]) -> list[dict[str, Any]]:
             return False
         if not entry.pulled or post is None or follow is None:
             return True
-        return pulled_post_shows(entry.feed_key, int(follow.followed_at.timestamp() * 1000),
+        return pulled_post_shows(entry.feed_key, epoch_millis(follow.followed_at),
                                  post.audience_groups, follow.groups)
 
     visible = [e for e in page if shows(e)]

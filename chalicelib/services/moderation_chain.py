@@ -1,7 +1,7 @@
 """What the moderation pipeline gives the hook chain, and what it does around it.
 
 - :func:`chain_services`: the lookups hooks need (fingerprint index, post texts,
-  account tier), passed through ``build_chain(config, services)`` so hooks stay pure.
+  account tier), passed through ``build_chain(config, services, hooks=...)`` so hooks stay pure.
 - :func:`index_published`: put a published post into the fingerprint index, so later
   copies (other accounts) and repeats (same account) are found.
 - :func:`strike_for_rejection`: turn a chain rejection for a violation into a strike
@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from chalicelib.domain import clock
-from chalicelib.domain.moderation.chain import ChainResult, PostContent, load_chain_config
+from chalicelib.domain.moderation.chain import ChainResult, PostContent, moderation_config
 from chalicelib.domain.moderation.fingerprint import (
     FingerprintHit,
     FingerprintScheme,
@@ -31,17 +31,12 @@ from chalicelib.store.posts import PostModel, posts_by_ids
 
 
 @lru_cache(maxsize=1)
-def chain_config() -> dict[str, Any]:
-    return load_chain_config()
-
-
-@lru_cache(maxsize=1)
 def fingerprint_scheme() -> FingerprintScheme:
-    return FingerprintScheme.from_config(chain_config().get("fingerprint", {}))
+    return FingerprintScheme.from_config(moderation_config().get("fingerprint", {}))
 
 
 def _per_key_limit() -> int:
-    return int(chain_config().get("fingerprint", {}).get("per_key_limit", 20))
+    return int(moderation_config().get("fingerprint", {}).get("per_key_limit", 20))
 
 
 def find_fingerprints(keys: Sequence[str]) -> list[FingerprintHit]:
@@ -85,7 +80,7 @@ def strike_for_rejection(post: PostModel, result: ChainResult) -> bool:
     Runs before the post is marked rejected: a redelivered message runs it again,
     and both the strike and the move to H1 are idempotent.
     """
-    reason = rejection_strike(chain_config(), result)
+    reason = rejection_strike(moderation_config(), result)
     if reason is None:
         return False
     return add_strike(post.account_id, post.post_id, reason, SYSTEM, clock.now())

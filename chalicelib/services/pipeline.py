@@ -20,6 +20,7 @@ from aws_lambda_powertools import Logger
 from chalicelib.config import settings
 from chalicelib.domain import clock
 from chalicelib.domain.hybrid import followers_to_deliver, key_millis
+from chalicelib.domain.messages import DELETE, PUT, FanoutMessage, ModerationMessage, SwitchFanoutMessage
 from chalicelib.domain.moderation.chain import (
     APPROVE,
     REJECT,
@@ -27,9 +28,10 @@ from chalicelib.domain.moderation.chain import (
     Hook,
     PostContent,
     build_chain,
-    load_chain_config,
+    moderation_config,
     run_chain,
 )
+from chalicelib.domain.moderation.hooks import SHIPPED_HOOKS
 from chalicelib.domain.posts import (
     FINAL_STATUSES,
     PENDING_REVIEW,
@@ -45,7 +47,6 @@ from chalicelib.services import fanout, hybrid
 from chalicelib.services.moderation_chain import chain_services, strike_for_rejection
 from chalicelib.services.post_events import PostHeld, PostPublished, PostRejected, PostRemoved
 from chalicelib.services.subscribers import emit
-from chalicelib.services.subscribers.fan_out import DELETE, PUT
 from chalicelib.store import fanout_progress, inbox, posts, queues
 from chalicelib.store.posts import PostModel, due_posts, get_post
 
@@ -55,7 +56,7 @@ WRITE_SLICE = 250  # at most this many inbox entries built and written by one wr
 
 @lru_cache(maxsize=1)
 def moderation_chain() -> list[Hook]:
-    return build_chain(load_chain_config(), chain_services())
+    return build_chain(moderation_config(), chain_services(), hooks=SHIPPED_HOOKS)
 
 
 def moderate_post(post_id: str) -> str:
@@ -123,7 +124,7 @@ def remove_post(post: PostModel, by: str, reason: str) -> None:
     emit(PostRemoved(post, previous, key, clock.now()))
 
 
-def fan_out_chunk(message: dict[str, Any]) -> int:
+def fan_out_chunk(message: FanoutMessage) -> int:
     """Deliver (or retract) one page of followers for a post; returns entries written.
 
     The page's writes are idempotent and the next page's message is sent at most once
@@ -133,23 +134,24 @@ def fan_out_chunk(message: dict[str, Any]) -> int:
     backfill, or not at all: the same rule as pulled posts). A post of a pulled account
     is not fanned out (services.hybrid); the hybrid switch jobs share this queue.
     """
-    if message["op"] in hybrid.JOB_OPS:
+    if isinstance(message, SwitchFanoutMessage):
         return hybrid.switch_chunk(message)
-    op, post_id, chunk = message["op"], message["post_id"], int(message["chunk"])
+    op, post_id, chunk = message.op, message.post_id, message.chunk
     post = get_post(post_id, consistent=True)
     if op == PUT and post.status != PUBLISHED:
         return 0  # taken down meanwhile: the delete job cleans up, the feed filters the rest
-    key = post.feed_key if op == PUT else message["feed_key"]
+    key = post.feed_key if op == PUT else message.feed_key
+    if key is None:
+        return 0  # never reached followers' feeds (a fan's buyer show on the wall only)
     if chunk == 0 and op == PUT and not hybrid.pushes_posts(post.account_id):
         fanout_progress.mark_pulled(post_id)
         return 0  # followers' feeds pull it at read time
     if chunk == 0 and op == DELETE and fanout_progress.was_pulled(post_id):
         return 0  # never pushed; the feed hides (and deletes) the few backfilled copies
-    job = f"{op}#{post_id}"
     if op == DELETE:
-        page = fanout.follower_page(post.account_id, message.get("after"), settings.fanout_page_size)
+        page = fanout.follower_page(post.account_id, message.after, settings.fanout_page_size)
         users = [user for user, _ in page.members]
-        fanout.hand_over(job, chunk, message, page.after, len(users))
+        fanout.hand_over(message, page.after, len(users))
         inbox.delete_entries(users, key)
         return len(users)
 
@@ -163,7 +165,7 @@ def fan_out_chunk(message: dict[str, Any]) -> int:
     # Roster pages stream in while earlier ones are written (memory stays about one
     # page); the hand-over to the next message runs alongside the last writes, so the
     # next page starts on another worker.
-    batches = fanout.follower_batches(post.account_id, message.get("after"), settings.fanout_page_size,
+    batches = fanout.follower_batches(post.account_id, message.after, settings.fanout_page_size,
                                       [str(group) for group in post.audience_groups or ()])
     with fanout.SliceWriter(write, settings.fanout_writers, slice_size) as writer:
         while (batch := next(batches, None)) is not None:
@@ -173,7 +175,7 @@ def fan_out_chunk(message: dict[str, Any]) -> int:
             writer.add(users)
             resume = batch.after
             del batch, users  # only the writer holds them while the next page is read
-        writer.run(fanout.hand_over, job, chunk, message, resume, delivered)
+        writer.run(fanout.hand_over, message, resume, delivered)
     for user_id in to_trim:
         inbox.trim_inbox(user_id, settings.inbox_max_entries)
     return delivered
@@ -185,11 +187,11 @@ def publish_due_posts() -> dict[str, int]:
     moved = resent = 0
     for post in due_posts(QUEUE_SCHEDULED, now):
         if posts.start_moderation(post, now + _resend_delay()):
-            queues.send("moderation", {"post_id": post.post_id})
+            queues.send("moderation", ModerationMessage(post.post_id).to_json())
             moved += 1
     for post in due_posts(QUEUE_MODERATION, now):
         posts.postpone_moderation(post, now + _resend_delay())
-        queues.send("moderation", {"post_id": post.post_id})
+        queues.send("moderation", ModerationMessage(post.post_id).to_json())
         resent += 1
     return {"scheduled_moved": moved, "moderation_resent": resent}
 

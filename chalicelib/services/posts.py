@@ -20,6 +20,7 @@ from chalicelib.domain import clock
 from chalicelib.domain.cursor import decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.ids import new_id
+from chalicelib.domain.messages import ModerationMessage
 from chalicelib.domain.posts import (
     CONTENT_FIELDS,
     PENDING_REVIEW,
@@ -84,7 +85,7 @@ def _insert(account: AccountModel, author_id: str, body: dict[str, Any], idempot
 
 def send_to_moderation(post_id: str) -> None:
     try:
-        queues.send("moderation", {"post_id": post_id})
+        queues.send("moderation", ModerationMessage(post_id).to_json())
     except Exception:
         # The post is stored with a due time in the moderation work queue; the
         # scheduler re-sends it, so the client still gets its 202.

@@ -17,15 +17,15 @@ consumer applies it (:func:`apply_activity`).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
 from chalicelib.domain.activity import ActivityPlan
-from chalicelib.store.base import TableMeta, transact
+from chalicelib.store.base import TableMeta, applied, transact
 from chalicelib.store.batch import batch_get, batch_write, key_of
 from chalicelib.store.follows import FollowModel
 from chalicelib.store.idempotency import claim_once
@@ -115,12 +115,8 @@ def apply_plan(plan: ActivityPlan) -> dict[str, int]:
         AccountHourModel(account_id, day_hour).update(
             actions=[AccountHourModel.active.add(n), AccountHourModel.expires.set(_expiry(day_hour[:10]))])
     for post_id, counters in sorted(plan.post_counters.items()):
-        try:
-            PostModel(post_id).update(actions=[getattr(PostModel, name).add(n) for name, n in counters.items()],
-                                      condition=PostModel.post_id.exists())
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        item, actions = PostModel(post_id), [getattr(PostModel, name).add(n) for name, n in counters.items()]
+        applied(partial(item.update, actions=actions, condition=PostModel.post_id.exists()))  # a deleted post: skip
     fan_days = [FanDayModel(account_id, f"{day}#{user_id}", expires=_expiry(day))
                 for account_id, day, user_id in sorted(plan.fan_days)]
     if fan_days:
@@ -142,15 +138,9 @@ def claim_featured_push(account_id: str, day: str, post_id: str) -> bool:
 
     True when the slot is (already) this post's, False when another post took it.
     """
-    try:
-        AccountDayModel(account_id, day).update(
-            actions=[AccountDayModel.featured_push.set(post_id)],
-            condition=AccountDayModel.featured_push.does_not_exist() | (AccountDayModel.featured_push == post_id))
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return applied(lambda: AccountDayModel(account_id, day).update(
+        actions=[AccountDayModel.featured_push.set(post_id)],
+        condition=AccountDayModel.featured_push.does_not_exist() | (AccountDayModel.featured_push == post_id)))
 
 
 def day_items(account_id: str, first: str, last: str) -> dict[str, AccountDayModel]:

@@ -65,10 +65,6 @@ def append(entry: AuditModel) -> None:
     entry.save(condition=AuditModel.entry_id.does_not_exist())
 
 
-def _transact(write: Any) -> bool:
-    return transact(AuditModel, write)
-
-
 def send_to_penalty_tier(entry: AuditModel) -> bool:
     """Move the entry's account to H1 and append the entry, atomically; False if it is in H1 already."""
     def write(tx: TransactWrite) -> None:
@@ -76,7 +72,7 @@ def send_to_penalty_tier(entry: AuditModel) -> bool:
                   actions=[AccountModel.tier.set(PENALTY_TIER), AccountModel.tier_status.remove()],
                   condition=AccountModel.account_id.exists() & (AccountModel.tier != PENALTY_TIER))
         tx.save(entry, condition=AuditModel.entry_id.does_not_exist())
-    return _transact(write)
+    return transact(AuditModel, write)
 
 
 def release_from_penalty_tier(entry: AuditModel, release: StrikeModel) -> bool:
@@ -87,7 +83,7 @@ def release_from_penalty_tier(entry: AuditModel, release: StrikeModel) -> bool:
                   condition=AccountModel.tier == PENALTY_TIER)
         tx.save(entry, condition=AuditModel.entry_id.does_not_exist())
         tx.save(release)
-    return _transact(write)
+    return transact(AuditModel, write)
 
 
 def decide_held_post(post: PostModel, actions: list[Any], entry: AuditModel, strike: StrikeModel | None) -> bool:
@@ -101,7 +97,7 @@ def decide_held_post(post: PostModel, actions: list[Any], entry: AuditModel, str
         tx.save(entry, condition=AuditModel.entry_id.does_not_exist())
         if strike is not None:
             tx.save(strike)
-    return _transact(write)
+    return transact(AuditModel, write)
 
 
 def account_trail(account_id: str, limit: int, after: dict[str, str] | None

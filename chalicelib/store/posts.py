@@ -13,7 +13,6 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -31,7 +30,7 @@ from chalicelib.domain.posts import (
     FeedKeys,
 )
 from chalicelib.domain.quota import QuotaCharge
-from chalicelib.store.base import TableMeta, conditions_failed, flat_key, raw_key, transact
+from chalicelib.store.base import TableMeta, applied, flat_key, raw_key, transact, transaction_failures
 from chalicelib.store.batch import batch_get, key_of
 from chalicelib.store.idempotency import claim_once
 
@@ -204,21 +203,20 @@ def insert_post(post: PostModel, charge: QuotaCharge | None, idempotency_key: st
     :class:`KeyTaken` (with the earlier post id) when the key was used before.
     """
     key_item = PostKeyModel(f"{post.account_id}#{idempotency_key}", post_id=post.post_id) if idempotency_key else None
-    try:
-        with TransactWrite(connection=PostModel._get_connection().connection) as tx:
-            if key_item:
-                tx.save(key_item, condition=PostKeyModel.key.does_not_exist())
-            if charge:
-                _quota_update(tx, post.account_id, charge)
-            tx.save(post, condition=PostModel.post_id.does_not_exist())
-    except TransactWriteError as error:
-        # PynamoDB sends puts before updates: [key item?, post, quota counter?].
-        failed = conditions_failed(error)
-        if key_item and failed[0]:
-            raise KeyTaken(PostKeyModel.get(key_item.key, consistent_read=True).post_id) from None
-        if charge and failed[-1]:
-            raise QuotaFull(quota_count(post.account_id, charge.day)) from None
-        raise
+    def write(tx: TransactWrite) -> None:
+        if key_item:
+            tx.save(key_item, condition=PostKeyModel.key.does_not_exist())
+        if charge:
+            _quota_update(tx, post.account_id, charge)
+        tx.save(post, condition=PostModel.post_id.does_not_exist())
+
+    failed = transaction_failures(PostModel, write)  # PynamoDB sends puts before updates: [key?, post, quota?]
+    if key_item and failed and failed[0]:
+        raise KeyTaken(PostKeyModel.get(key_item.key, consistent_read=True).post_id)
+    if charge and failed and failed[-1]:
+        raise QuotaFull(quota_count(post.account_id, charge.day))
+    if failed:
+        raise RuntimeError(f"post id {post.post_id} was taken")  # ids are random: not a client error
 
 
 def refund_quota(account_id: str, day: str, once: str, at: datetime) -> bool:
@@ -245,13 +243,9 @@ def posts_by_ids(post_ids: list[str]) -> dict[str, PostModel]:
 def transition(post: PostModel, from_status: str, actions: list[Any], condition: Any = None) -> bool:
     """Apply ``actions`` only if the post is still in ``from_status``; False when it moved on."""
     expected = PostModel.status == from_status
-    try:
-        post.update(actions=actions, condition=expected if condition is None else expected & condition)
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    if condition is not None:
+        expected = expected & condition
+    return applied(lambda: post.update(actions=actions, condition=expected))
 
 
 # The post lifecycle: each function below is one named, conditional transition (the

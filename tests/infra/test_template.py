@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from chalice.app import ScheduledEventConfig, SQSEventConfig
+from chalice.local import LambdaContext
 
 from app import app
 from chalicelib.api.http import ENDPOINTS
@@ -29,7 +30,6 @@ from infra.template import (
     dlq_logical_id,
     function_logical_id,
     queue_logical_id,
-    returns_partial_failures,
     table_logical_id,
     ttl_attribute,
 )
@@ -133,8 +133,8 @@ def test_every_consumer_reads_its_queue_with_a_timeout_a_sixth_of_the_visibility
     assert function["Timeout"] == spec.consumer_timeout_s
     assert visibility >= 6 * function["Timeout"]
     assert event["BatchSize"] == source.batch_size
-    # And partial failures are reported exactly where the handler returns them
-    wanted = ["ReportBatchItemFailures"] if returns_partial_failures(app.handler_map[source.name]) else None
+    # And partial failures are reported exactly where the spec says the consumer answers with them
+    wanted = ["ReportBatchItemFailures"] if spec.reports_partial_failures else None
     assert event.get("FunctionResponseTypes") == wanted
     # And its concurrency is bounded where the spec bounds it
     if spec.max_concurrency:
@@ -151,18 +151,17 @@ def test_the_fan_out_consumer_reports_partial_failures_with_bounded_concurrency(
     assert 1 <= event["ScalingConfig"]["MaximumConcurrency"] <= 100
 
 
-def test_a_handler_that_returns_batch_item_failures_is_detected() -> None:
-    # Given handlers that do and do not answer with batchItemFailures
-    def reports(event: Any) -> dict[str, Any]:
-        return {"batchItemFailures": []}
-
-    def fails_whole_batches(event: Any) -> None:
-        for record in event:
-            record.body.encode()
-
-    # When they are inspected / Then only the first needs ReportBatchItemFailures
-    assert returns_partial_failures(reports)
-    assert not returns_partial_failures(fails_whole_batches)
+@pytest.mark.parametrize("source", SQS_SOURCES, ids=lambda s: s.name)
+def test_a_consumer_answers_with_batch_item_failures_exactly_when_its_spec_says_so(source: SQSEventConfig) -> None:
+    # Given a consumer and one record no producer builds (no store call is needed to refuse it)
+    (spec,) = [s for s in QUEUES.values() if s.name == source.queue]
+    record = {"messageId": "m-1", "receiptHandle": "r-1", "body": '{"v": 0}', "attributes": {},
+              "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+              "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:{source.queue}", "awsRegion": REGION}
+    # When the handler Lambda would call runs the batch
+    answer = app.handler_map[source.name]({"Records": [record]}, LambdaContext(source.name, memory_size=128))
+    # Then it answers with batchItemFailures (what ReportBatchItemFailures reads) iff the spec says it does
+    assert ("batchItemFailures" in (answer or {})) == spec.reports_partial_failures
 
 
 def _fires_utc(expression: str, start: datetime, hours: int) -> list[datetime]:

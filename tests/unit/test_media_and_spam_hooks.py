@@ -143,7 +143,8 @@ def test_spam_outcomes_come_from_the_chain_file(index) -> None:
 def test_an_account_in_h1_cannot_get_a_post_through(index) -> None:
     # Given the standing hook with an account in H1
     from chalicelib.domain.moderation.chain import build_chain
-    hook = build_chain({"chain": [{"hook": "account_standing"}]}, index.services({"a1": "H1"}))[0]
+    from chalicelib.domain.moderation.hooks import SHIPPED_HOOKS
+    hook = build_chain({"chain": [{"hook": "account_standing"}]}, index.services({"a1": "H1"}), hooks=SHIPPED_HOOKS)[0]
 
     # When posts of that account and of another are checked
     blocked, fine = hook(text_post("p1", "a1", "新品")), hook(text_post("p2", "a2", "新品"))

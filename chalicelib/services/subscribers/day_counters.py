@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.domain.activity import day_of
+from chalicelib.domain.clock import day_of
 from chalicelib.services.post_events import PostPublished
 from chalicelib.store import activity
 

@@ -24,7 +24,6 @@ from chalicelib.domain.moderation.chain import (
     Hook,
     PostContent,
     Verdict,
-    register_hook,
     required_service,
 )
 from chalicelib.domain.moderation.fingerprint import (
@@ -37,7 +36,6 @@ from chalicelib.domain.moderation.fingerprint import (
 NAME = "plagiarism"
 
 
-@register_hook(NAME)
 def plagiarism_hook(settings: dict[str, Any]) -> Hook:
     """Compare the post with other accounts' recent posts; ``review`` or ``reject`` near copies.
 

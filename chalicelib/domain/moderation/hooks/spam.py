@@ -28,7 +28,6 @@ from chalicelib.domain.moderation.chain import (
     Hook,
     PostContent,
     Verdict,
-    register_hook,
     required_service,
 )
 from chalicelib.domain.moderation.fingerprint import FingerprintHit, FingerprintScheme, post_fingerprint
@@ -83,7 +82,6 @@ def longest_repeat(text: str, max_unit: int = 4) -> tuple[str, int]:
     return best
 
 
-@register_hook(NAME)
 def spam_hook(settings: dict[str, Any]) -> Hook:
     """Flag repeats, stuffed or off-platform links, and emoji or character floods."""
     scheme: FingerprintScheme = required_service(settings, "fingerprint_scheme", NAME)

@@ -280,9 +280,9 @@ class Bench:
             self.counter.detach()
 
     def operations(self) -> None:
-        from chalicelib.domain.hybrid import PULL
-        from chalicelib.services import hybrid
-        from chalicelib.store import hybrid as hybrid_store
+        from chalicelib.domain.delivery_modes import PULL
+        from chalicelib.services import delivery_switch
+        from chalicelib.store import delivery_state
         from chalicelib.store.inbox import InboxModel
 
         settings = self.settings
@@ -304,12 +304,12 @@ class Bench:
             self.call("put", f"/me/following/{account_id}", "hybrid-fan")
         self.call("put", f"/me/following/{shops[0][0]}", "hybrid-fan")
         self.drain_all()
-        assert all(hybrid_store.delivery_mode(a).mode == PULL for a, _ in huge), "accounts were not switched"
+        assert all(delivery_state.delivery_mode(a).mode == PULL for a, _ in huge), "accounts were not switched"
         for n in range(5):
             for account_id, owner in huge:
                 self.publish(owner, account_id, f"{owner} 第{n}条")
         self.drain_all()
-        assert hybrid.pushes_posts(shops[0][0])
+        assert delivery_switch.pushes_posts(shops[0][0])
         hybrid_page, _ = self.count_calls(lambda: self.call("get", "/me/feed?limit=20", "hybrid-fan"))
 
         def fmt(calls: Counter[str]) -> str:

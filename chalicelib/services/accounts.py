@@ -10,7 +10,7 @@ from chalicelib.domain.cursor import decode_cursor, encode_cursor
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.tiers import NEW_ACCOUNT_TIER
-from chalicelib.services.views import account_view
+from chalicelib.services.representations import account_view
 from chalicelib.store import accounts as store
 from chalicelib.validation import validate
 

@@ -33,8 +33,8 @@ from chalicelib.domain.ranking import hot_list_config
 from chalicelib.services import activity
 from chalicelib.services.post_events import BuyerShowPushed
 from chalicelib.services.posts import MAX_KEY_LENGTH, send_to_moderation
+from chalicelib.services.representations import post_view
 from chalicelib.services.subscribers import emit
-from chalicelib.services.views import post_view
 from chalicelib.store import activity as activity_store
 from chalicelib.store import posts as store
 from chalicelib.store.accounts import get_account

@@ -20,7 +20,7 @@ from chalicelib.domain import clock
 from chalicelib.domain.cursor import cursor_int, decode_cursor, encode_cursor
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.ranking import ALL, Candidate, hot_list_config, may_enter, rank, recent_buckets
-from chalicelib.services.views import post_view
+from chalicelib.services.representations import post_view
 from chalicelib.store import hot_list as store
 from chalicelib.store.accounts import accounts_by_ids
 from chalicelib.store.posts import posts_by_ids

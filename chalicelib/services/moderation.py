@@ -19,8 +19,8 @@ from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.posts import FINAL_STATUSES, PENDING_REVIEW, QUEUE_REVIEW
 from chalicelib.domain.tiers import NEW_ACCOUNT_TIER, PENALTY_TIER
 from chalicelib.services.pipeline import publish
+from chalicelib.services.representations import account_view, post_view
 from chalicelib.services.strikes import active_strikes, enforce_strike_limit, strike_rule
-from chalicelib.services.views import account_view, post_view
 from chalicelib.store import audit, strikes
 from chalicelib.store.accounts import get_account
 from chalicelib.store.posts import PostModel, get_post, queue_page, rejection_actions

@@ -19,7 +19,7 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.config import settings
 from chalicelib.domain import clock
-from chalicelib.domain.hybrid import followers_to_deliver, key_millis
+from chalicelib.domain.delivery_modes import followers_to_deliver, key_millis
 from chalicelib.domain.messages import DELETE, PUT, FanoutMessage, ModerationMessage, SwitchFanoutMessage
 from chalicelib.domain.moderation.chain import (
     APPROVE,
@@ -43,7 +43,7 @@ from chalicelib.domain.posts import (
     feed_keys_of,
 )
 from chalicelib.domain.ranking import hot_list_config
-from chalicelib.services import fanout, hybrid
+from chalicelib.services import delivery_switch, fanout
 from chalicelib.services.moderation_chain import chain_services, strike_for_rejection
 from chalicelib.services.post_events import PostHeld, PostPublished, PostRejected, PostRemoved
 from chalicelib.services.subscribers import emit
@@ -132,10 +132,10 @@ def fan_out_chunk(message: FanoutMessage) -> int:
     redelivered message neither duplicates entries nor forks the chain of pages. Only
     followers who followed by the post's publication get it (later ones got it by
     backfill, or not at all: the same rule as pulled posts). A post of a pulled account
-    is not fanned out (services.hybrid); the hybrid switch jobs share this queue.
+    is not fanned out (services.delivery_switch); the hybrid switch jobs share this queue.
     """
     if isinstance(message, SwitchFanoutMessage):
-        return hybrid.switch_chunk(message)
+        return delivery_switch.switch_chunk(message)
     op, post_id, chunk = message.op, message.post_id, message.chunk
     post = get_post(post_id, consistent=True)
     if op == PUT and post.status != PUBLISHED:
@@ -143,7 +143,7 @@ def fan_out_chunk(message: FanoutMessage) -> int:
     key = post.feed_key if op == PUT else message.feed_key
     if key is None:
         return 0  # never reached followers' feeds (a fan's buyer show on the wall only)
-    if chunk == 0 and op == PUT and not hybrid.pushes_posts(post.account_id):
+    if chunk == 0 and op == PUT and not delivery_switch.pushes_posts(post.account_id):
         fanout_progress.mark_pulled(post_id)
         return 0  # followers' feeds pull it at read time
     if chunk == 0 and op == DELETE and fanout_progress.was_pulled(post_id):

@@ -37,7 +37,7 @@ from chalicelib.services import activity
 from chalicelib.services.accounts import owned_account
 from chalicelib.services.moderation import record_takedown
 from chalicelib.services.pipeline import remove_post
-from chalicelib.services.views import post_view
+from chalicelib.services.representations import post_view
 from chalicelib.store import posts as store
 from chalicelib.store import queues
 from chalicelib.store.accounts import AccountModel, get_account

@@ -2,13 +2,13 @@
 
 Above ``HYBRID_PULL_ABOVE`` followers an account switches to ``pull``: a job (on the
 fan-out queue, a page of followers per message) gives each follower a pull window
-(``store.hybrid.PulledAccountModel``) while posts are still pushed; once every
+(``store.delivery_state.PulledAccountModel``) while posts are still pushed; once every
 follower has one, posts are no longer fanned out and feeds read them from the
 account's published posts. Below ``HYBRID_PUSH_BELOW`` it switches back: posts are
 pushed again at once, and a job closes each window at the end of the pull period, so
 posts of that period stay pulled. Follows and unfollows keep windows current; a
 switch is re-checked when a job ends, and a switch whose job went missing is
-restarted. See ``domain.hybrid`` for the modes and the visibility rule they share.
+restarted. See ``domain.delivery_modes`` for the modes and the visibility rule they share.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.config import settings
 from chalicelib.domain import clock
-from chalicelib.domain.hybrid import (
+from chalicelib.domain.delivery_modes import (
     PULL,
     PUSH,
     PUSHED_MODES,
@@ -32,7 +32,7 @@ from chalicelib.domain.hybrid import (
 )
 from chalicelib.domain.messages import PULL_OFF, PULL_ON, SwitchFanoutMessage
 from chalicelib.services import fanout
-from chalicelib.store import hybrid as store
+from chalicelib.store import delivery_state as store
 from chalicelib.store import queues
 
 logger = Logger(service="weitao-hybrid")

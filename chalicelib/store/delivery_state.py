@@ -18,7 +18,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from chalicelib.config import settings
-from chalicelib.domain.hybrid import PUSH
+from chalicelib.domain.delivery_modes import PUSH
 from chalicelib.store.accounts import AccountModel
 from chalicelib.store.base import TableMeta, applied
 from chalicelib.store.batch import batch_get, batch_write, key_of

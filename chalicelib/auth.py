@@ -8,6 +8,7 @@ refuses to load inside Lambda, so a dev secret can never guard production.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,7 +74,7 @@ def verify_token(authorization: str | None) -> Principal:
     return principal_from_claims(claims)
 
 
-def principal_from_request(headers: dict[str, str], context: dict[str, Any]) -> Principal:
+def principal_from_request(headers: Mapping[str, str], context: dict[str, Any]) -> Principal:
     """The caller of a request, by the configured auth mode."""
     if settings.auth_mode == "cognito":
         claims = (context.get("authorizer") or {}).get("claims")

@@ -29,5 +29,5 @@ def process_batch(event: Any, handle: Callable[[dict[str, Any]], Any]) -> dict[s
             logger.warning("dropping message for a missing item", reason=gone.message, message_id=record.message_id)
             return None
 
-    return process_partial_response(event=event.to_dict(), record_handler=record_handler,
-                                    processor=BatchProcessor(event_type=EventType.SQS), context=event.context)
+    return dict(process_partial_response(event=event.to_dict(), record_handler=record_handler,
+                                         processor=BatchProcessor(event_type=EventType.SQS), context=event.context))

@@ -84,7 +84,8 @@ def read_feed(principal: Principal, section: str | None, limit: int, cursor: str
             break
     more = not all(s.done for s in sources) and served < settings.inbox_max_entries and before is not None
     activity.record_impressions(user_id, items)  # one message for the whole page
-    return {"items": items, "next_cursor": encode_cursor({"before": before, "served": str(served)}) if more else None}
+    cursor = encode_cursor({"before": before, "served": str(served)}) if more and before is not None else None
+    return {"items": items, "next_cursor": cursor}
 
 
 def _all_at_once(calls: list[Callable[[], Any]]) -> list[Any]:

@@ -71,7 +71,7 @@ def moderate_post(post_id: str) -> str:
         emit(PostPublished(post, post.published_at or clock.now()))
         return "already_published"
     if post.status == REJECTED:
-        emit(PostRejected(post, post.reject_reason or "", clock.now()))
+        emit(PostRejected(post, clock.now(), reason=post.reject_reason or ""))
     elif post.status == PENDING_REVIEW and post.queue == QUEUE_REVIEW:
         emit(PostHeld(post, clock.now()))
     if post.status != PENDING_REVIEW or post.queue == QUEUE_REVIEW:
@@ -91,7 +91,7 @@ def apply_decision(post: PostModel, result: ChainResult) -> str:
             strike_for_rejection(post, result)  # idempotent; before the status change so a redelivery retries it
         if not posts.reject(post, result.reason or "", records):
             return "moved_on"
-        emit(PostRejected(post, result.reason or "", now))
+        emit(PostRejected(post, now, reason=result.reason or ""))
         return "rejected"
     if not posts.hold_for_review(post, now, records):
         return "moved_on"
@@ -121,7 +121,7 @@ def remove_post(post: PostModel, by: str, reason: str) -> None:
     if not posts.remove(post, reason):
         return remove_post(get_post(post.post_id, consistent=True), by, reason)
     logger.info("post removed", post_id=post.post_id, by=by, previous=previous)
-    emit(PostRemoved(post, previous, key, clock.now()))
+    emit(PostRemoved(post, clock.now(), previous=previous, feed_key=key))
 
 
 def fan_out_chunk(message: FanoutMessage) -> int:

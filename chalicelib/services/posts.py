@@ -56,8 +56,9 @@ def _insert(account: AccountModel, author_id: str, body: dict[str, Any], idempot
     body = validate_post(body)
     now = clock.now()
     publish_at = check_post_rules(body, now)
-    scheduled = publish_at is not None and publish_at > now
-    charge = quota_charge(account.tier, publish_at if scheduled else now)
+    publishes_at = publish_at if publish_at is not None and publish_at > now else now
+    scheduled = publishes_at > now
+    charge = quota_charge(account.tier, publishes_at)
     post_id = new_id(now)
     post = store.PostModel(
         post_id, account_id=account.account_id, author_id=author_id, type=body["type"], format=body["format"],

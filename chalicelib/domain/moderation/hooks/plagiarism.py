@@ -18,14 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.domain import clock
-from chalicelib.domain.moderation.chain import (
-    REJECT,
-    REVIEW,
-    Hook,
-    PostContent,
-    Verdict,
-    required_service,
-)
+from chalicelib.domain.moderation.chain import REJECT, REVIEW, Hook, PostContent, Verdict, required_service
 from chalicelib.domain.moderation.fingerprint import (
     FingerprintHit,
     FingerprintScheme,

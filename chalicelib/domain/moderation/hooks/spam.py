@@ -21,15 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.domain import clock
-from chalicelib.domain.moderation.chain import (
-    APPROVE,
-    REJECT,
-    REVIEW,
-    Hook,
-    PostContent,
-    Verdict,
-    required_service,
-)
+from chalicelib.domain.moderation.chain import APPROVE, REJECT, REVIEW, Hook, PostContent, Verdict, required_service
 from chalicelib.domain.moderation.fingerprint import FingerprintHit, FingerprintScheme, post_fingerprint
 from chalicelib.domain.moderation.text import fold
 

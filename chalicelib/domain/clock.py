@@ -6,10 +6,13 @@ Tests pin the clock with :func:`set_now`; production code calls :func:`now`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The days the platform's calendar holds: a date outside them is a client's mistake,
+# and arithmetic near ``date.min``/``date.max`` (a 30-day window, a time zone) overflows.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
 _now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 
@@ -50,6 +53,11 @@ def local_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
 
 
+def next_local_midnight(instant: datetime) -> datetime:
+    """The start of the next Asia/Shanghai day after ``instant``."""
+    return local_midnight(local_day(instant) + timedelta(days=1))
+
+
 def epoch_millis(instant: datetime) -> int:
     """Milliseconds since the epoch (the time part of feed keys, roster members, ids)."""
     return int(instant.timestamp() * 1000)
@@ -67,4 +75,12 @@ def parse_rfc3339(text: str) -> datetime:
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if value.tzinfo is None:
         raise ValueError("timestamp needs an offset")
+    check_calendar_day(value.date())
     return value
+
+
+def check_calendar_day(day: date) -> date:
+    """``day`` if the platform's calendar holds it; ``ValueError`` otherwise."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{day.isoformat()} is outside {FIRST_DAY.isoformat()}..{LAST_DAY.isoformat()}")
+    return day

@@ -32,6 +32,7 @@ from chalicelib.domain.moderation.chain import (
     run_chain,
 )
 from chalicelib.domain.moderation.hooks import SHIPPED_HOOKS
+from chalicelib.domain.moderation.strikes import rejection_strike
 from chalicelib.domain.posts import (
     FINAL_STATUSES,
     PENDING_REVIEW,
@@ -46,8 +47,9 @@ from chalicelib.domain.ranking import hot_list_config
 from chalicelib.services import delivery_switch, fanout
 from chalicelib.services.moderation_chain import chain_services, strike_for_rejection
 from chalicelib.services.post_events import PostHeld, PostPublished, PostRejected, PostRemoved
+from chalicelib.services.strikes import SYSTEM
 from chalicelib.services.subscribers import emit
-from chalicelib.store import fanout_progress, inbox, posts, queues
+from chalicelib.store import audit, fanout_progress, inbox, posts, queues
 from chalicelib.store.posts import PostModel, due_posts, get_post
 
 logger = Logger(service="weitao-pipeline")
@@ -86,27 +88,44 @@ def apply_decision(post: PostModel, result: ChainResult) -> str:
     if result.outcome == APPROVE:
         return "published" if publish(post, records) else "moved_on"
     now = clock.now()
+    # The system's decisions are in the audit trail like a moderator's, written with the change.
+    entry = system_decision_entry(post, result)
     if result.outcome == REJECT:
         if not post.fan_submission:  # a fan's buyer show is not the account's violation
             strike_for_rejection(post, result)  # idempotent; before the status change so a redelivery retries it
-        if not posts.reject(post, result.reason or "", records):
+        if not posts.reject(post, result.reason or "", records, entry=entry):
             return "moved_on"
         emit(PostRejected(post, now, reason=result.reason or ""))
         return "rejected"
-    if not posts.hold_for_review(post, now, records):
+    if not posts.hold_for_review(post, now, records, entry=entry):
         return "moved_on"
     emit(PostHeld(post, now))
     return "held_for_review"
 
 
-def publish(post: PostModel, hook_results: list[dict[str, Any]] | None) -> bool:
-    """pending_review → published, then ``post_published``; False if it was no longer pending."""
+def system_decision_entry(post: PostModel, result: ChainResult) -> audit.AuditModel:
+    """The audit entry of a hook chain's rejection or hold: actor ``system``, the hook and its reason code."""
+    deciding = result.deciding
+    hook, code = (deciding.hook, deciding.reason) if deciding else ("chain", None)
+    action = "reject" if result.outcome == REJECT else "hold"
+    violation = not post.fan_submission and rejection_strike(moderation_config(), result) is not None
+    return audit.audit_entry(post.account_id, action, SYSTEM, result.reason or action, clock.now(),
+                             post_id=post.post_id, details={"hook": hook, "reason_code": code, "violation": violation})
+
+
+def publish(post: PostModel, hook_results: list[dict[str, Any]] | None, entry: audit.AuditModel | None = None,
+            held_only: bool = False) -> bool:
+    """pending_review → published, then ``post_published``; False if it was no longer pending.
+
+    ``entry`` (a moderator's approval) is written in the same transaction as the status
+    change; ``held_only``: only a post held for review may publish.
+    """
     now = clock.now()
     # A fan's buyer show goes on the account's wall, not to followers, until the owner
     # features it (services/buyer_shows.py); other posts get their feed and hot-list keys.
     keys = None if post.fan_submission else feed_keys_of(post.post_id, post.section, now,
                                                          hot_list_config().bucket_shards)
-    published = posts.publish(post, now, keys, hook_results)
+    published = posts.publish(post, now, keys, hook_results, entry=entry, held_only=held_only)
     if published is None:
         return False
     emit(PostPublished(published, now))
@@ -114,7 +133,7 @@ def publish(post: PostModel, hook_results: list[dict[str, Any]] | None) -> bool:
 
 
 def remove_post(post: PostModel, by: str, reason: str) -> None:
-    """Take a post down: it leaves every list at once, then ``post_removed`` (inboxes, quota)."""
+    """Take a post down: it leaves every list at once (its quota slot back if unpublished), then ``post_removed``."""
     previous, key = post.status, post.feed_key
     if previous in FINAL_STATUSES:
         return

@@ -23,7 +23,7 @@ from chalicelib.domain.posts import PENDING_REVIEW, QUEUE_REVIEW
 from chalicelib.domain.tiers import NEW_ACCOUNT_TIER, PENALTY_TIER
 from chalicelib.store.accounts import AccountModel
 from chalicelib.store.base import TableMeta, flat_key, raw_key, transact
-from chalicelib.store.posts import PostModel
+from chalicelib.store.posts import PostModel, refund_in
 from chalicelib.store.strikes import StrikeModel
 
 
@@ -97,6 +97,8 @@ def decide_held_post(post: PostModel, actions: list[Any], entry: AuditModel, str
         tx.save(entry, condition=AuditModel.entry_id.does_not_exist())
         if strike is not None:
             tx.save(strike)
+        if post.quota_day is not None:
+            refund_in(tx, post)  # a rejected post never published: its day's slot is given back
     return transact(AuditModel, write)
 
 

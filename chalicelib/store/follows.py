@@ -133,3 +133,11 @@ def _follower_count(account_id: str) -> int:
         return int(AccountModel.get(account_id, consistent_read=True).follower_count)
     except AccountModel.DoesNotExist:
         raise NotFound(f"account {account_id} not found") from None
+
+
+def groups_of(account_id: str, user_id: str) -> set[str] | None:
+    """The user's fan groups in the account (empty when in none); None when not a follower."""
+    try:
+        return set(FollowModel.get(account_id, user_id).groups or ())
+    except FollowModel.DoesNotExist:
+        return None

@@ -32,7 +32,6 @@ from chalicelib.domain.posts import (
 from chalicelib.domain.quota import QuotaCharge
 from chalicelib.store.base import TableMeta, applied, flat_key, raw_key, transact, transaction_failures
 from chalicelib.store.batch import batch_get, key_of
-from chalicelib.store.idempotency import claim_once
 
 
 class AccountPostsIndex(GlobalSecondaryIndex["PostModel"]):
@@ -220,13 +219,11 @@ def insert_post(post: PostModel, charge: QuotaCharge | None, idempotency_key: st
         raise RuntimeError(f"post id {post.post_id} was taken")  # ids are random: not a client error
 
 
-def refund_quota(account_id: str, day: str, once: str, at: datetime) -> bool:
-    """Give back a slot (a scheduled post withdrawn before it published), once for the marker ``once``."""
-    def write(tx: TransactWrite) -> None:
-        tx.update(QuotaCounterModel(f"{account_id}#{day}"), actions=[QuotaCounterModel.count.add(-1)],
-                  condition=QuotaCounterModel.count > 0)
-        claim_once(tx, once, at)
-    return transact(QuotaCounterModel, write)
+def refund_in(tx: TransactWrite, post: PostModel) -> None:
+    """Give back the post's quota slot in ``tx`` (a post that ends without publishing)."""
+    # No condition: the slot was charged in the transaction that wrote the post, so the
+    # counter holds it; a failed condition here would undo the status change it goes with.
+    tx.update(QuotaCounterModel(f"{post.account_id}#{post.quota_day}"), actions=[QuotaCounterModel.count.add(-1)])
 
 
 def get_post(post_id: str, consistent: bool = False) -> PostModel:
@@ -241,12 +238,33 @@ def posts_by_ids(post_ids: list[str]) -> dict[str, PostModel]:
     return {p.post_id: p for p in batch_get(PostModel, [key_of(PostModel, i) for i in post_ids])}
 
 
-def transition(post: PostModel, from_status: str, actions: list[Any], condition: Any = None) -> bool:
-    """Apply ``actions`` only if the post is still in ``from_status``; False when it moved on."""
+def transition(post: PostModel, from_status: str, actions: list[Any], *, entry: Model | None = None,
+               refund: bool = False, condition: Any = None) -> bool:
+    """Apply ``actions`` only if the post is still in ``from_status``; False when it moved on.
+
+    ``entry`` (an audit entry) is written and, with ``refund``, the post's quota slot is
+    given back (a post that ends without publishing: SPEC counts posts published) in the
+    same transaction, so they happen exactly when the status change does: once, however
+    often a message or request is retried. ``condition`` narrows the status condition.
+    """
     expected = PostModel.status == from_status
     if condition is not None:
         expected = expected & condition
-    return applied(lambda: post.update(actions=actions, condition=expected))
+    refund = refund and post.quota_day is not None
+    if entry is None and not refund:
+        return applied(lambda: post.update(actions=actions, condition=expected))
+
+    def write(tx: TransactWrite) -> None:
+        tx.update(post, actions=actions, condition=expected)
+        if entry is not None:
+            tx.save(entry)
+        if refund:
+            refund_in(tx, post)
+
+    if not transact(PostModel, write):
+        return False
+    post.refresh(consistent_read=True)
+    return True
 
 
 # The post lifecycle: each function below is one named, conditional transition (the
@@ -263,15 +281,17 @@ def _feed_key_actions(keys: FeedKeys) -> list[Any]:
             PostModel.recent_bucket.set(keys.recent_bucket)]
 
 
-def publish(post: PostModel, at: datetime, keys: FeedKeys | None,
-            hook_results: list[dict[str, Any]] | None) -> PostModel | None:
+def publish(post: PostModel, at: datetime, keys: FeedKeys | None, hook_results: list[dict[str, Any]] | None,
+            *, entry: Model | None = None, held_only: bool = False) -> PostModel | None:
     """pending_review → published at ``at``: with its feed keys, or (``keys`` None: a fan's buyer show) on
-    the account's wall. Returns the published post, None if it was no longer pending."""
+    the account's wall. ``entry`` (a moderator's approval) is written with it; ``held_only``: only a post
+    held for review. Returns the published post, None if it was no longer pending."""
     actions = [PostModel.status.set(PUBLISHED), PostModel.published_at.set(at), *_leave_queue()]
     actions += _feed_key_actions(keys) if keys else [PostModel.wall_account.set(post.account_id)]
     if hook_results is not None:
         actions.append(PostModel.hook_results.set(hook_results))
-    if transition(post, PENDING_REVIEW, actions):
+    if transition(post, PENDING_REVIEW, actions, entry=entry,
+                  condition=PostModel.queue == QUEUE_REVIEW if held_only else None):
         return post
     stored = get_post(post.post_id, consistent=True)
     if stored.status == PUBLISHED and stored.published_at == at:
@@ -285,15 +305,18 @@ def rejection_actions(reason: str, hook_results: list[dict[str, Any]]) -> list[A
             PostModel.hook_results.set(hook_results), *_leave_queue()]
 
 
-def reject(post: PostModel, reason: str, hook_results: list[dict[str, Any]]) -> bool:
-    """pending_review → rejected, with the reason and the hooks' verdicts."""
-    return transition(post, PENDING_REVIEW, rejection_actions(reason, hook_results))
+def reject(post: PostModel, reason: str, hook_results: list[dict[str, Any]], *, entry: Model | None = None) -> bool:
+    """pending_review → rejected, with the reason, the hooks' verdicts, the audit ``entry``; its quota slot back."""
+    return transition(post, PENDING_REVIEW, rejection_actions(reason, hook_results), entry=entry, refund=True)
 
 
-def hold_for_review(post: PostModel, at: datetime, hook_results: list[dict[str, Any]]) -> bool:
-    """pending_review stays, moved into the moderators' review queue (oldest first from ``at``)."""
+def hold_for_review(post: PostModel, at: datetime, hook_results: list[dict[str, Any]], *,
+                    entry: Model | None = None) -> bool:
+    """pending_review stays, moved from the moderation queue into the moderators' review queue (oldest first
+    from ``at``), with the audit ``entry`` (a redelivered hold writes no second one)."""
     return transition(post, PENDING_REVIEW, [PostModel.queue.set(QUEUE_REVIEW), PostModel.queue_at.set(queue_time(at)),
-                                             PostModel.hook_results.set(hook_results)])
+                                             PostModel.hook_results.set(hook_results)],
+                      entry=entry, condition=PostModel.queue == QUEUE_MODERATION)
 
 
 def start_moderation(post: PostModel, resend_at: datetime) -> bool:
@@ -308,10 +331,11 @@ def postpone_moderation(post: PostModel, resend_at: datetime) -> None:
 
 
 def remove(post: PostModel, reason: str) -> bool:
-    """Any status → removed: out of every list (feed keys gone) and every work queue."""
+    """Any status → removed: out of every list (feed keys gone) and every work queue; a post removed before
+    it published gets its quota slot back with the status change, exactly once."""
     return transition(post, post.status, [PostModel.status.set(REMOVED), PostModel.feed_key.remove(),
                                           PostModel.section_feed_key.remove(), PostModel.reject_reason.set(reason),
-                                          *_leave_queue()])
+                                          *_leave_queue()], refund=post.status in (SCHEDULED, PENDING_REVIEW))
 
 
 def feature(post: PostModel, at: datetime) -> None:

@@ -26,7 +26,7 @@ BUILT = [
     ("messages/fanout", SwitchFanoutMessage("pull_on", "a1", 3).next_page({"follows": {"k": "v"}}),
      parse_fanout_message),
     ("messages/grading", GradingShardMessage("r1", "map:accounts:0003"), GradingShardMessage.from_json),
-    ("messages/activity", ActivityMessage(AT, "u1", {"a1": {"reads": 1}}, {"p1": {"reads": 1}}),
+    ("messages/activity", ActivityMessage(AT, "u1", {"a1": {"reads": 1}}, {"p1": {"reads": 1}}, message_id="m1"),
      ActivityMessage.from_json),
 ]
 

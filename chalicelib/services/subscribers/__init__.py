@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
-from chalicelib.services.subscribers import day_counters, fan_out, fingerprints, quota_refund
+from chalicelib.services.subscribers import day_counters, fan_out, fingerprints
 
 
 class Event(Protocol):
@@ -39,7 +39,7 @@ SUBSCRIBERS: dict[str, tuple[Subscriber, ...]] = {
     "post_published": (fingerprints.index_published_post, day_counters.count_publication, fan_out.deliver_post),
     "post_rejected": (),
     "post_held": (),
-    "post_removed": (quota_refund.refund_scheduled_post, fan_out.retract_post),
+    "post_removed": (fan_out.retract_post,),
     "buyer_show_pushed": (fan_out.deliver_post,),
 }
 

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from chalicelib.domain import clock
 from chalicelib.domain.moderation.chain import APPROVE, REJECT, REVIEW, PostContent
-from tests.unit.moderation_fakes import FakeFingerprintIndex, shipped_hook, shipped_scheme, text_post
+from tests.unit.conftest import MODERATION_NOW
+from tests.unit.moderation_fakes import shipped_hook, text_post
 
-NOW = datetime(2024, 6, 18, 4, 0, tzinfo=UTC)
+NOW = MODERATION_NOW
+pytestmark = pytest.mark.usefixtures("pinned_clock")
 IMG = "https://img.example.com/a.jpg"
-
-
-@pytest.fixture(autouse=True)
-def pinned_clock():
-    clock.set_now(lambda: NOW)
-    yield
-    clock.set_now(None)
-
-
-@pytest.fixture
-def index() -> FakeFingerprintIndex:
-    return FakeFingerprintIndex(shipped_scheme())
 
 
 def media_post(fmt: str, **fields) -> PostContent:

@@ -137,6 +137,7 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             writes(AuditModel),
             writes(AccountDayModel),  # posts published per day
             writes(IdempotencyModel),  # the once-marker that makes that count idempotent
+            writes(QuotaCounterModel),  # a hook rejection gives the day's quota slot back
         ),
         sends=("fanout", "activity"),
     ),

@@ -62,7 +62,8 @@ def apply_decision(post: PostModel, result: ChainResult) -> str:
     if result.outcome == APPROVE:
         return "published" if publish(post, records) else "moved_on"
     if result.outcome == REJECT:
-        if not post.fan_submission:  # a fan's buyer show is not the account's violation
+        # Neither a fan's buyer show nor a system post (auto 上新) is the account's violation.
+        if not post.fan_submission and not post.system:
             strike_for_rejection(post, result)  # idempotent; before the status change so a redelivery retries it
         moved = transition(post, "pending_review", [
             PostModel.status.set("rejected"), PostModel.reject_reason.set(result.reason),

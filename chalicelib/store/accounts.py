@@ -5,7 +5,13 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -46,6 +52,10 @@ class AccountModel(Model):
     last_graded_month = UnicodeAttribute(null=True)
     follower_count = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
+    # Auto 上新 (services/new_products.py): the owner's switch (unset = on) and the
+    # account's open listing window, the pointer every listing event reads.
+    auto_new_products = BooleanAttribute(null=True)
+    new_product_window = UnicodeAttribute(null=True)
     by_owner = OwnerIndex()
 
 

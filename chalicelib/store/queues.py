@@ -46,6 +46,8 @@ QUEUES = {
     # One grading shard per message (services/grading_shards.py); bounded so a run does not
     # take every write unit of the account.
     "grading": QueueSpec(settings.queue("grading"), consumer_timeout_s=600, batch_size=1, max_concurrency=50),
+    # Auto 上新: chunks of up to 50 listing events, and window closes (services/new_products.py).
+    "new_products": QueueSpec(settings.queue("new-products"), consumer_timeout_s=120, batch_size=10),
 }
 
 

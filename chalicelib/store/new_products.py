@@ -150,7 +150,7 @@ def record_listing(window_id: str, listing: Listing, event_id: str, now: datetim
     try:
         with TransactWrite(connection=ListingWindowModel._get_connection().connection) as tx:
             tx.save(mark, condition=ProductMarkModel.mark_id.does_not_exist()
-                    | (ProductMarkModel.expires_at < int(now.timestamp())))
+                    | (ProductMarkModel.expires_at < now))
             tx.save(item)
             tx.update(window, actions=[ListingWindowModel.listings.add(1)],
                       condition=(ListingWindowModel.status == OPEN) & (ListingWindowModel.closes_ms > now_ms)

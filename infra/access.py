@@ -35,7 +35,7 @@ from chalicelib.store.hot_list import HotListModel
 from chalicelib.store.hybrid import DeliveryModeModel, PulledAccountModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.inbox import InboxModel
-from chalicelib.store.new_products import ListingTallyModel, ListingWindowModel, ProductMarkModel, WindowListingModel
+from chalicelib.store.new_products import ListingWindowModel, ProductMarkModel, WindowListingModel
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
 from chalicelib.store.roster import FanRosterModel
 from chalicelib.store.strikes import StrikeModel
@@ -173,7 +173,7 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             writes(ListingWindowModel),
             writes(WindowListingModel),
             writes(ProductMarkModel),
-            writes(ListingTallyModel),
+            writes(AccountDayModel),  # dropped listing events per day
             writes(PostModel),
         ),
         sends=("moderation",),

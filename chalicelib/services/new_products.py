@@ -4,7 +4,7 @@
   unknown accounts, queue the listings in chunky SQS messages.
 - :func:`record_event` (queue consumer): add a listing to the account's open window,
   opening one when there is none (or it is closed or full). Dedup is the conditional
-  put of a per-product mark; the account's switch off drops the event (tallied).
+  put of a per-product mark; the account's switch off drops the event (counted).
 - :func:`close_due_windows` (schedule) and :func:`close_window` (queue consumer): the
   window becomes one post, exactly once. The post id is derived from the window, the
   post put is conditional and the window's open → closed transition is conditional:
@@ -79,7 +79,7 @@ def record_event(listing: Listing, event_id: str) -> str:
     """Gather one listing into its account's open window; returns what happened to it.
 
     Redelivery is harmless: the product's mark carries the event id, so a repeat of
-    an applied event is recognised and not tallied as a duplicate.
+    an applied event is recognised and not counted as a duplicate.
     """
     now = clock.now()
     try:
@@ -89,7 +89,7 @@ def record_event(listing: Listing, event_id: str) -> str:
         return "unknown_account"
     day = clock.local_day(now).isoformat()
     if account.auto_new_products is False:
-        store.add_tally(account.account_id, day, "opted_out")
+        store.count_dropped(account.account_id, day, "opted_out")
         logger.info("listing dropped: auto 上新 is off", account_id=account.account_id,
                     product_id=listing.product_id)
         return "opted_out"
@@ -98,7 +98,7 @@ def record_event(listing: Listing, event_id: str) -> str:
         outcome = store.record_listing(window_id, listing, event_id, now).outcome if window_id else "window_closed"
         if outcome != "window_closed":
             if outcome == "duplicate":
-                store.add_tally(account.account_id, day, "duplicates")
+                store.count_dropped(account.account_id, day, "duplicate")
             return outcome
         # No open window (none yet, past its end, or full): open the next one; if another
         # worker opened one first, join that.

@@ -1,4 +1,4 @@
-"""Auto 上新 storage: listing windows, their listings, per-product marks, drop tallies.
+"""Auto 上新 storage: listing windows, their listings, per-product marks, counts of dropped events.
 
 Each listing event costs O(1) writes whatever the window holds: one transaction of a
 conditional put of the product's mark, a put of the listing under its window and an
@@ -22,6 +22,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.config import settings
 from chalicelib.domain.new_products import MAX_LISTINGS_PER_WINDOW, REANNOUNCE_AFTER, Listing
 from chalicelib.store.accounts import AccountModel
+from chalicelib.store.activity import add_day_counters, day_item
 from chalicelib.store.base import TableMeta, conditions_failed
 from chalicelib.store.posts import PostModel, queue_time
 
@@ -86,18 +87,6 @@ class ProductMarkModel(Model):
     window_id = UnicodeAttribute()
     event_id = UnicodeAttribute()
     expires_at = TTLAttribute()
-
-
-class ListingTallyModel(Model):
-    """Per account and Asia/Shanghai day: listing events dropped (duplicates, auto 上新 off)."""
-
-    class Meta(TableMeta):
-        table_name = settings.table("listing-tallies")
-
-    account_id = UnicodeAttribute(hash_key=True)
-    day = UnicodeAttribute(range_key=True)
-    duplicates = NumberAttribute(default=0)
-    opted_out = NumberAttribute(default=0)
 
 
 def mark_id(account_id: str, product_id: str) -> str:
@@ -166,17 +155,18 @@ def record_listing(window_id: str, listing: Listing, event_id: str, now: datetim
     return Recorded("added")
 
 
-def add_tally(account_id: str, day: str, counter: str) -> None:
-    """Count one dropped listing event (at least once: a redelivered drop counts again)."""
-    ListingTallyModel(account_id, day).update(actions=[getattr(ListingTallyModel, counter).add(1)])
+DROPPED = {"duplicate": "listings_duplicate", "opted_out": "listings_opted_out"}
 
 
-def tally(account_id: str, day: str) -> dict[str, int]:
-    try:
-        item = ListingTallyModel.get(account_id, day, consistent_read=True)
-    except ListingTallyModel.DoesNotExist:
-        return {"duplicates": 0, "opted_out": 0}
-    return {"duplicates": int(item.duplicates or 0), "opted_out": int(item.opted_out or 0)}
+def count_dropped(account_id: str, day: str, reason: str) -> None:
+    """Count one dropped listing event on the account's day (at least once: a redelivered drop counts again)."""
+    add_day_counters(account_id, day, {DROPPED[reason]: 1})
+
+
+def dropped(account_id: str, day: str) -> dict[str, int]:
+    """Listing events dropped on the account's day, by reason."""
+    item = day_item(account_id, day)
+    return {reason: int(getattr(item, name) or 0) if item else 0 for reason, name in DROPPED.items()}
 
 
 def window_listings(window: ListingWindowModel) -> list[Listing]:

@@ -22,7 +22,7 @@ from chalicelib.store.hot_list import HotListModel
 from chalicelib.store.hybrid import DeliveryModeModel, PulledAccountModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.inbox import InboxModel
-from chalicelib.store.new_products import ListingTallyModel, ListingWindowModel, ProductMarkModel, WindowListingModel
+from chalicelib.store.new_products import ListingWindowModel, ProductMarkModel, WindowListingModel
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
 from chalicelib.store.roster import FanRosterModel
 from chalicelib.store.strikes import StrikeModel
@@ -34,5 +34,5 @@ ALL_MODELS: list[type[Model]] = [
     FingerprintModel, StrikeModel, AuditModel,
     FanRosterModel, DeliveryModeModel, PulledAccountModel,
     GradingRunModel, GradingShardModel, GradingChunkModel, GradeRecordModel, StatusSnapshotModel,
-    ListingWindowModel, WindowListingModel, ProductMarkModel, ListingTallyModel,
+    ListingWindowModel, WindowListingModel, ProductMarkModel,
 ]

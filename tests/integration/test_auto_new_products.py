@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from chalice.local import LambdaContext
 
 from app import app
 from chalicelib.config import settings
 from chalicelib.domain import clock
+from chalicelib.domain.new_products import Listing
 from chalicelib.services import new_products
 from chalicelib.store import new_products as store
 from chalicelib.store.accounts import AccountModel
@@ -110,7 +113,7 @@ def test_a_product_is_announced_once_and_not_again_within_30_days(api, run_worke
     [post] = owner_posts(api, "m1", account_id)
     assert post["products"] == ["sku-001", "sku-002"] and post["text"] == "上新 2 件：羊绒围巾、真丝衬衫"
     day = clock.local_day(clock.now() - timedelta(seconds=WINDOW_S + 31)).isoformat()
-    assert store.tally(account_id, day)["duplicates"] == 4
+    assert store.dropped(account_id, day)["duplicate"] == 4
 
     # When the same products are reported again 10 days later
     at.move(10 * 86400)
@@ -174,7 +177,7 @@ def test_an_owner_turns_auto_new_products_off_and_events_are_dropped_and_counted
 
     # Then they are dropped (and counted), and nothing is announced
     assert owner_posts(api, "m1", account_id) == []
-    assert store.tally(account_id, clock.local_day(clock.now()).isoformat())["opted_out"] == 4
+    assert store.dropped(account_id, clock.local_day(clock.now()).isoformat())["opted_out"] == 4
 
     # And once it is back on, new listings are announced
     assert api.as_user("m1").patch(f"/accounts/{account_id}", {"auto_new_products": True}).status == 200
@@ -229,3 +232,73 @@ def test_only_operators_report_listings_and_bad_items_are_named(api, at) -> None
         assert response.status == 400, (pointer, response)
         assert pointer in [d["pointer"] for d in response.json["error"]["details"]], (pointer, response)
     assert queue_depths()[settings.queue("new-products")] == 0
+
+
+def test_a_huge_accounts_system_post_is_pulled_into_its_fans_new_section(api, run_workers, at, monkeypatch) -> None:
+    # Given an account big enough (thresholds lowered) to be pulled at read time
+    from chalicelib.domain.hybrid import PULL
+    from chalicelib.store import hybrid
+    from chalicelib.store.inbox import InboxModel
+
+    monkeypatch.setattr(settings, "hybrid_pull_above", 2)
+    monkeypatch.setattr(settings, "hybrid_push_below", 1)
+    shop = new_account(api, "m1")
+    account_id = shop["account_id"]
+    follow_all(api, account_id, ["fan1", "fan2", "fan3"])
+    run_workers()
+    assert hybrid.delivery_mode(account_id).mode == PULL
+
+    # When its listings are announced
+    assert report(api, [event(account_id, n) for n in range(2)]).status == 202
+    run_workers()
+    close_windows(api, run_workers, at)
+
+    # Then fans read the system post in 上新 although no inbox holds it
+    [post] = owner_posts(api, "m1", account_id)
+    assert feed_ids(api, "fan3", "new") == [post["post_id"]]
+    assert post["post_id"] not in {e.post_id for e in InboxModel.query("fan1")}
+
+
+def test_a_bad_message_fails_alone_and_a_redelivered_one_changes_nothing(api, at) -> None:
+    # Given a chunk of listing events already applied
+    shop = new_account(api, "m1")
+    account_id = shop["account_id"]
+    good = {"op": new_products.LISTINGS, "events": [
+        {**event(account_id, n), "event_id": f"batch-1:{n}"} for n in range(2)]}
+    assert new_products.handle_message(good) == {"added": 2}
+
+    # When a batch carries it again (redelivered) next to a malformed message
+    records = [{"messageId": f"m{i}", "receiptHandle": f"r{i}", "body": body, "attributes": {},
+                "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:ap-southeast-1:123456789012:q", "awsRegion": "ap-southeast-1"}
+               for i, body in enumerate([json.dumps(good, ensure_ascii=False), json.dumps({"op": "listings"})])]
+    handler = app.handler_map["new_products_consumer"]
+    result = handler({"Records": records}, LambdaContext("new_products_consumer", memory_size=512))
+
+    # Then only the malformed one goes back to the queue, and the redelivery is not a duplicate
+    assert result == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+    assert store.dropped(account_id, clock.local_day(clock.now()).isoformat())["duplicate"] == 0
+    window = store.get_window(AccountModel.get(account_id).new_product_window)
+    assert window is not None and int(window.listings) == 2
+
+
+def test_concurrent_first_listings_of_an_account_share_one_window(api, run_workers, at) -> None:
+    # Given a shop with no open window, and listings handled by six workers at once
+    shop = new_account(api, "m1")
+    account_id = shop["account_id"]
+    outcomes: list[str] = []
+
+    def handle(n: int) -> None:
+        outcomes.append(new_products.record_event(Listing.from_json(event(account_id, n)), f"b:{n}"))
+
+    threads = [threading.Thread(target=handle, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    close_windows(api, run_workers, at)
+
+    # Then all six land in one window and one post
+    assert outcomes == ["added"] * 6
+    [post] = owner_posts(api, "m1", account_id)
+    assert sorted(post["products"]) == [f"sku-{n:03d}" for n in range(6)]

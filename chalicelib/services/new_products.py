@@ -26,7 +26,7 @@ from chalicelib.config import settings
 from chalicelib.domain import clock
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.ids import derived_id, new_id
-from chalicelib.domain.new_products import Listing, check_events, gather, message_chunks
+from chalicelib.domain.new_products import MAX_EVENTS_PER_CALL, Listing, check_events, gather, message_chunks
 from chalicelib.domain.posts import section_of
 from chalicelib.services.posts import send_to_moderation
 from chalicelib.services.strikes import SYSTEM
@@ -39,11 +39,17 @@ from chalicelib.validation import validate
 logger = Logger(service="weitao-new-products")
 LISTINGS, CLOSE = "listings", "close"
 MAX_WINDOW_ATTEMPTS = 4
+# Windows one schedule tick queues for closing (about 250 end a minute at the seeds' scale).
+MAX_CLOSES_PER_TICK = 5000
 
 
 def accept_events(principal: Principal, body: Any) -> dict[str, int]:
     """Queue a batch of 1–500 listing events; 400 naming every bad item, nothing queued then."""
     principal.require("operator")
+    if isinstance(body, dict) and isinstance(body.get("events"), list) and len(body["events"]) > MAX_EVENTS_PER_CALL:
+        # Refused before the schema runs over every item of a huge array.
+        raise InvalidInput(f"at most {MAX_EVENTS_PER_CALL} listing events per call",
+                           details=[{"pointer": "/events", "message": f"has more than {MAX_EVENTS_PER_CALL} items"}])
     events = validate("product_events", body)["events"]
     now = clock.now()
     listings = check_events(events, now)
@@ -118,7 +124,7 @@ def close_due_windows() -> dict[str, int]:
     message is sent again, and a slow one is not piled up every minute.
     """
     now = clock.now()
-    due = store.due_windows(now)
+    due = store.due_windows(now, MAX_CLOSES_PER_TICK)
     for window in due:
         store.postpone(window, now + timedelta(seconds=settings.moderation_resend_after_s))
     queues.send_many("new_products", [{"op": CLOSE, "window_id": w.window_id} for w in due])

@@ -176,9 +176,10 @@ def window_listings(window: ListingWindowModel) -> list[Listing]:
             for i in WindowListingModel.query(window.window_id, consistent_read=True)]
 
 
-def due_windows(until: datetime, limit: int = 100) -> list[ListingWindowModel]:
-    """Open windows whose close time (plus the grace) has come, oldest first."""
-    return list(ListingWindowModel.due.query(OPEN, ListingWindowModel.queue_at <= queue_time(until), limit=limit))
+def due_windows(until: datetime, limit: int) -> list[ListingWindowModel]:
+    """Up to ``limit`` open windows whose close time (plus the grace) has come, oldest first (pages of 100)."""
+    return list(ListingWindowModel.due.query(OPEN, ListingWindowModel.queue_at <= queue_time(until), limit=limit,
+                                             page_size=100))
 
 
 def postpone(window: ListingWindowModel, until: datetime) -> None:

@@ -88,6 +88,7 @@ def test_twelve_listings_become_one_system_post_that_fans_see_and_that_costs_no_
     assert post["images"] == [f"https://img.example.com/p{n}.jpg" for n in range(9)]
     assert post["products"] == [f"sku-{n:03d}" for n in range(12)]
     assert feed_ids(api, "fan1", "new") == feed_ids(api, "fan2", "all") == [post["post_id"]]
+    assert api.as_user("fan1").get("/me/feed?section=new").json["items"][0]["system"] is True
     stats = api.as_user("m1").get(f"/accounts/{account_id}/stats").json["today"]
     assert (stats["system_posts"], stats["posts"]) == (1, 0)
 

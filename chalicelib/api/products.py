@@ -11,6 +11,6 @@ bp = Blueprint(__name__)
 
 
 @endpoint(bp, "/ops/products", "POST", "Report new listings for auto 上新 (operator)",
-          request_schema="product_events", statuses=(202,))
+          request_schema="product_events", statuses=(202,), response="listings_accepted")
 def report_listings(call: Call) -> Reply:
     return Reply(new_products.accept_events(call.principal, call.json()), 202)

@@ -237,8 +237,8 @@ def test_only_operators_report_listings_and_bad_items_are_named(api, at) -> None
 
 def test_a_huge_accounts_system_post_is_pulled_into_its_fans_new_section(api, run_workers, at, monkeypatch) -> None:
     # Given an account big enough (thresholds lowered) to be pulled at read time
-    from chalicelib.domain.hybrid import PULL
-    from chalicelib.store import hybrid
+    from chalicelib.domain.delivery_modes import PULL
+    from chalicelib.store import delivery_state as hybrid
     from chalicelib.store.inbox import InboxModel
 
     monkeypatch.setattr(settings, "hybrid_pull_above", 2)

@@ -154,6 +154,20 @@ ROUTES.update({
 })
 
 
+def _listing_events(world: World) -> dict[str, Any]:
+    from chalicelib.domain import clock
+
+    return {"events": [{"account_id": world.account_id, "product_id": f"sku-{world.n}", "title": "羊毛大衣",
+                        "image": "https://img.example.com/coat.jpg", "price": 399,
+                        "listed_at": clock.rfc3339(clock.now())}]}
+
+
+# Auto 上新: only the shop platform's integration role (operators) reports listings.
+ROUTES.update({
+    "POST /ops/products": Rule(OPERATOR, body=_listing_events),
+})
+
+
 def route_key(method: str, path: str) -> str:
     return f"{method.upper()} {path}"
 

@@ -2,7 +2,7 @@
 
 from chalice import Chalice
 
-from chalicelib.api import accounts, engagement, feed, following, hot, meta, moderation, posts, stats
+from chalicelib.api import accounts, engagement, feed, following, hot, meta, moderation, ops, posts, stats
 from chalicelib.api import grading as grading_api
 from chalicelib.api import products as products_api
 from chalicelib.api.middleware import normalise_errors
@@ -20,5 +20,5 @@ for event_type in ("sqs", "scheduled"):
 
 for blueprint in (meta.bp, accounts.bp, following.bp, posts.bp, feed.bp, post_workers.bp, engagement.bp, stats.bp,
                   hot.bp, activity_and_hot_list.bp, moderation.bp, grading_api.bp, grading_events.bp,
-                  products_api.bp, new_products_events.bp):
+                  products_api.bp, new_products_events.bp, ops.bp):
     app.register_blueprint(blueprint)

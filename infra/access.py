@@ -38,6 +38,7 @@ from chalicelib.store.inbox import InboxModel
 from chalicelib.store.new_products import ListingWindowModel, ProductMarkModel, WindowListingModel
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
 from chalicelib.store.roster import FanRosterModel
+from chalicelib.store.runtime_config import RuntimeConfigModel
 from chalicelib.store.strikes import StrikeModel
 
 # Scan only where declared (scans()): request paths use keys and Queries.
@@ -125,6 +126,7 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             *_SIZED_BY_GRADING,
             reads(GradeRecordModel),  # an owner's grade and history
             reads(StatusSnapshotModel),
+            writes(RuntimeConfigModel),  # operators' and moderators' run-time configuration; comment checks read it
         ),
         sends=("moderation", "fanout", "activity", "grading", "new_products"),
         notes="every route; the API is one function",
@@ -139,6 +141,7 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             writes(AccountDayModel),  # posts published per day
             writes(IdempotencyModel),  # the once-marker that makes that count idempotent
             writes(QuotaCounterModel),  # a hook rejection gives the day's quota slot back
+            reads(RuntimeConfigModel),  # the live banned words and spam rules
         ),
         sends=("fanout", "activity"),
     ),
@@ -207,6 +210,7 @@ FUNCTION_GRANTS: dict[str, Grants] = {
         sends=("grading",),
     ),
     "hot_list": Grants(
-        tables=(reads(PostModel, "recent"), reads(AccountModel), writes(HotListModel)),
+        tables=(reads(PostModel, "recent"), reads(AccountModel), writes(HotListModel),
+                reads(RuntimeConfigModel)),  # the live hot-list weights
     ),
 }

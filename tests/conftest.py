@@ -36,6 +36,7 @@ from chalice.test import Client  # noqa: E402
 from app import app  # noqa: E402
 from chalicelib.auth import issue_dev_token  # noqa: E402
 from chalicelib.domain import clock  # noqa: E402
+from chalicelib.services import runtime_config  # noqa: E402
 from local.bootstrap import bootstrap  # noqa: E402
 from local.workers import drain  # noqa: E402
 from tests.contract import app_contract  # noqa: E402
@@ -112,6 +113,7 @@ def stack() -> Iterator[None]:
     requests.post(f"{ENDPOINT}/moto-api/reset", timeout=10)
     bootstrap()
     clock.set_now(None)
+    runtime_config.forget_cached()  # a fresh container: no run-time configuration read yet
     yield
     clock.set_now(None)
 

@@ -31,7 +31,7 @@ MODERATOR = frozenset({"moderator"})
 OPERATOR = frozenset({"operator"})
 
 PATH_DEFAULTS = {"account_id": "account_id", "post_id": "draft_id", "user_id": "fan", "group": "group",
-                 "label": "label", "month": "month"}
+                 "label": "label", "month": "month", "name": "config_name"}
 
 _handles = itertools.count(1)
 
@@ -45,6 +45,11 @@ class Rule:
     body: Callable[[World], Any] | None = None
     query: str = ""
     given: Callable[[Any, World], None] | None = None
+    headers: Callable[[World], dict[str, str]] | None = None  # request headers the call needs, e.g. If-Match
+
+    def headers_for(self, world: World, identity: str) -> dict[str, str]:
+        """The identity's token plus the headers the route needs."""
+        return {**world.headers(identity), **(self.headers(world) if self.headers else {})}
 
 
 def _new_account(world: World) -> dict[str, Any]:
@@ -166,6 +171,42 @@ def _listing_events(world: World) -> dict[str, Any]:
 ROUTES.update({
     "POST /ops/products": Rule(OPERATOR, body=_listing_events),
 })
+
+
+def _unchanged_config(name: str) -> dict[str, Any]:
+    from chalicelib.services.runtime_config import current
+
+    return {"document": current(name).document}
+
+
+def _config_version(name: str) -> dict[str, str]:
+    from chalicelib.services.runtime_config import current
+
+    return {"If-Match": str(current(name).version)}
+
+
+def _config_rule(allow: frozenset[str], source: str, write: bool) -> Rule:
+    """A run-time configuration route for the document the world's ``source`` attribute names.
+
+    A write puts back the stored document, replacing the version it was read at.
+    """
+    if not write:
+        return Rule(allow, params={"name": source})
+    return Rule(allow, params={"name": source}, body=lambda w: _unchanged_config(w.value(source)),
+                headers=lambda w: _config_version(w.value(source)))
+
+
+# Run-time configuration: banned words are the moderators', spam rules and hot-list weights the operators'.
+ROUTES.update({
+    "GET /ops/config/{name}": _config_rule(MODERATOR, "config_name", write=False),
+    "PUT /ops/config/{name}": _config_rule(MODERATOR, "config_name", write=True),
+})
+
+# Routes whose callers depend on a path parameter's value: one more row per value, each checked like a route.
+VARIANTS: dict[str, list[Rule]] = {
+    "GET /ops/config/{name}": [_config_rule(OPERATOR, s, write=False) for s in ("spam_config", "hot_list_config")],
+    "PUT /ops/config/{name}": [_config_rule(OPERATOR, s, write=True) for s in ("spam_config", "hot_list_config")],
+}
 
 
 def route_key(method: str, path: str) -> str:

@@ -76,6 +76,10 @@ class World:
     label: str = "preferred_store"
     other_group: str = "new-fans"
     month: str = "2024-05"
+    # Run-time configuration documents (GET/PUT /ops/config/{name}): the moderators' and the operators'.
+    config_name: str = "banned_words"
+    spam_config: str = "spam"
+    hot_list_config: str = "hot_list"
     # Each secret and the identities that may see it; no one else may ever get it back.
     secrets: dict[str, frozenset[str]] = field(default_factory=dict)
 

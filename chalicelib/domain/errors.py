@@ -47,3 +47,11 @@ class PayloadTooLarge(DomainError):
 
 class QuotaExceeded(DomainError):
     status, code = 429, "quota_exceeded"
+
+
+class PreconditionFailed(DomainError):
+    status, code = 412, "precondition_failed"
+
+
+class PreconditionRequired(DomainError):
+    status, code = 428, "precondition_required"

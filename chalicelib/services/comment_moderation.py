@@ -10,21 +10,28 @@ for the author's earlier published posts; comments are not indexed, so it is giv
 
 from __future__ import annotations
 
-from functools import lru_cache
+from typing import Any
 
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.moderation.chain import APPROVE, Hook, PostContent, build_chain, moderation_config, run_chain
+from chalicelib.domain.moderation.chain import APPROVE, Hook, PostContent, build_chain, run_chain
 from chalicelib.domain.moderation.hooks import SHIPPED_HOOKS
-from chalicelib.services.moderation_chain import chain_services
+from chalicelib.services.moderation_chain import chain_services, live_chain_config
 
 COMMENT_HOOKS = ("banned_words", "spam")
 
 
-@lru_cache(maxsize=1)
+_built_chain: tuple[tuple[Any, ...], list[Hook]] | None = None
+
+
 def comment_chain() -> list[Hook]:
-    entries = [entry for entry in moderation_config()["chain"] if entry["hook"] in COMMENT_HOOKS]
-    return build_chain({"chain": entries}, {**chain_services(), "find_fingerprints": lambda keys: []},
-                       hooks=SHIPPED_HOOKS)
+    """The content hooks with the live run-time configuration, rebuilt when the cache read it again."""
+    global _built_chain
+    used, config = live_chain_config()
+    if _built_chain is None or any(a is not b for a, b in zip(_built_chain[0], used, strict=True)):
+        entries = [entry for entry in config["chain"] if entry["hook"] in COMMENT_HOOKS]
+        services = {**chain_services(), "find_fingerprints": lambda keys: []}
+        _built_chain = (used, build_chain({"chain": entries}, services, hooks=SHIPPED_HOOKS))
+    return _built_chain[1]
 
 
 def check_comment(user_id: str, post_id: str, text: str) -> None:

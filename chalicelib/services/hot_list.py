@@ -17,10 +17,11 @@ from chalicelib.auth import Principal
 from chalicelib.domain import clock
 from chalicelib.domain.cursor import cursor_int, cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.ranking import ALL, Candidate, hot_list_config, may_enter, rank, recent_buckets
+from chalicelib.domain.ranking import ALL, Candidate, may_enter, rank, recent_buckets
 from chalicelib.domain.visibility import is_targeted
 from chalicelib.observability import logger
 from chalicelib.services.representations import post_view
+from chalicelib.services.runtime_config import live_hot_list_config
 from chalicelib.store import hot_list as store
 from chalicelib.store.accounts import accounts_by_ids
 from chalicelib.store.posts import posts_by_ids
@@ -35,7 +36,7 @@ def _may_enter(post: Any, tier: str) -> bool:
 def rebuild_hot_list(now: datetime | None = None) -> dict[str, Any]:
     """Rank the window's posts and store the overall and per-category lists."""
     now = now or clock.now()
-    config = hot_list_config()
+    config = live_hot_list_config()
     posts = posts_by_ids(store.recent_post_ids(recent_buckets(now, config)))
     accounts = accounts_by_ids(list({p.account_id for p in posts.values()}))
     candidates = []

@@ -1,5 +1,7 @@
 """What the moderation pipeline gives the hook chain, and what it does around it.
 
+- :func:`live_chain_config`: ``moderation.json`` with the live banned words and spam rules
+  (run-time configuration) in place of the bundled ones.
 - :func:`chain_services`: the lookups hooks need (fingerprint index, post texts,
   account tier), passed through ``build_chain(config, services, hooks=...)`` so hooks stay pure.
 - :func:`index_published`: put a published post into the fingerprint index, so later
@@ -24,6 +26,7 @@ from chalicelib.domain.moderation.fingerprint import (
     post_fingerprint,
 )
 from chalicelib.domain.moderation.strikes import rejection_strike
+from chalicelib.services.runtime_config import LiveConfig, live_banned_words, live_spam_rules
 from chalicelib.services.strikes import SYSTEM, add_strike
 from chalicelib.store import fingerprints
 from chalicelib.store.accounts import AccountModel
@@ -62,6 +65,20 @@ def chain_services() -> dict[str, Any]:
     """The services hooks receive next to their settings."""
     return {"fingerprint_scheme": fingerprint_scheme(), "find_fingerprints": find_fingerprints,
             "post_texts": post_texts, "account_tier": account_tier}
+
+
+def live_chain_config() -> tuple[tuple[LiveConfig, ...], dict[str, Any]]:
+    """The chain configuration with the live documents as the banned_words and spam hooks' settings.
+
+    Also returns the live documents it used: a caller rebuilds its chain only when the
+    cache has read them again (they are then other objects).
+    """
+    words, spam = live_banned_words(), live_spam_rules()
+    live = {"banned_words": {"words": words.document}, "spam": spam.document}
+    config = moderation_config()
+    chain = [{**entry, "settings": live[entry["hook"]]} if entry["hook"] in live else entry
+             for entry in config["chain"]]
+    return (words, spam), {**config, "chain": chain}
 
 
 def index_published(post: PostModel, at: datetime) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any
 
 from chalicelib.config import settings
@@ -44,7 +43,7 @@ from chalicelib.domain.posts import (
 from chalicelib.domain.ranking import hot_list_config
 from chalicelib.observability import FANOUT_ENTRIES, FANOUT_PAGES, POSTS_HELD, POSTS_REJECTED, count, logger
 from chalicelib.services import delivery_switch, fanout
-from chalicelib.services.moderation_chain import chain_services, strike_for_rejection
+from chalicelib.services.moderation_chain import chain_services, live_chain_config, strike_for_rejection
 from chalicelib.services.post_events import PostHeld, PostPublished, PostRejected, PostRemoved
 from chalicelib.services.strikes import SYSTEM
 from chalicelib.services.subscribers import emit
@@ -54,9 +53,16 @@ from chalicelib.store.posts import PostModel, due_posts, get_post
 WRITE_SLICE = 250  # at most this many inbox entries built and written by one writer at a time
 
 
-@lru_cache(maxsize=1)
+_built_chain: tuple[tuple[Any, ...], list[Hook]] | None = None
+
+
 def moderation_chain() -> list[Hook]:
-    return build_chain(moderation_config(), chain_services(), hooks=SHIPPED_HOOKS)
+    """The hook chain with the live run-time configuration, rebuilt when the cache read it again."""
+    global _built_chain
+    used, config = live_chain_config()
+    if _built_chain is None or any(a is not b for a, b in zip(_built_chain[0], used, strict=True)):
+        _built_chain = (used, build_chain(config, chain_services(), hooks=SHIPPED_HOOKS))
+    return _built_chain[1]
 
 
 def moderate_post(post_id: str) -> str:

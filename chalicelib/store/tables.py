@@ -25,6 +25,7 @@ from chalicelib.store.inbox import InboxModel
 from chalicelib.store.new_products import ListingWindowModel, ProductMarkModel, WindowListingModel
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
 from chalicelib.store.roster import FanRosterModel
+from chalicelib.store.runtime_config import RuntimeConfigModel
 from chalicelib.store.strikes import StrikeModel
 
 ALL_MODELS: list[type[Model]] = [
@@ -36,4 +37,5 @@ ALL_MODELS: list[type[Model]] = [
     GradingRunModel, GradingShardModel, GradingChunkModel, GradeRecordModel, StatusSnapshotModel,
     AppliedActivityModel,
     ListingWindowModel, WindowListingModel, ProductMarkModel,
+    RuntimeConfigModel,
 ]

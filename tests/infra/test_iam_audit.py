@@ -27,6 +27,7 @@ from app import app
 from chalicelib.api.http import ENDPOINTS
 from chalicelib.config import Settings, settings
 from chalicelib.domain import clock
+from chalicelib.services import runtime_config
 from chalicelib.store.queues import QUEUES
 from chalicelib.store.tables import ALL_MODELS
 from infra.checks import ACCOUNT, resolve
@@ -98,7 +99,7 @@ def _exercise_every_route(api: AuditedApi) -> list[str]:
         url = path_for(path, rule, world)
         callers = [who for who in USERS if who in rule.allow] or ["anonymous"]
         statuses = [api.call(method, url, rule.body(world) if rule.body else None,
-                             headers=world.headers(who)).status for who in callers]
+                             headers=rule.headers_for(world, who)).status for who in callers]
         return all(200 <= s < 300 for s in statuses)
 
     missed = [key for key in routed if not call(key, shared[key.split(" ", 1)[0]])]
@@ -178,6 +179,7 @@ def audit(pipeline: Pipeline) -> Iterator[Audit]:
     requests.post(f"{ENDPOINT}/moto-api/reset", timeout=10)
     bootstrap()
     clock.set_now(None)
+    runtime_config.forget_cached()  # each function's first read of the run-time configuration is recorded
     recorder = Recorder()
     original = botocore.client.BaseClient._make_api_call
 

@@ -16,7 +16,7 @@ from app import app
 from chalicelib.api.http import ENDPOINTS
 from local.workers import drain
 from tests.conftest import Api
-from tests.route_table import ROUTES, path_for, route_key, rule_for
+from tests.route_table import ROUTES, VARIANTS, path_for, route_key, rule_for
 from tests.security import BAD_TOKENS, IDENTITIES, World, given_worlds, module_api, texts
 
 SERVED = sorted({route_key(doc.method, doc.path) for doc in ENDPOINTS})
@@ -60,9 +60,22 @@ def _judge(identity: str, allowed: bool, response: Any) -> str | None:
 def test_each_caller_gets_what_the_route_table_declares(shared_api: Api, worlds: dict[str, World],
                                                         route: str) -> None:
     # Given a world of its own (an owner's account, public and private posts, a fan in a group)
-    rule = rule_for(route)
+    _check_every_caller(shared_api, route, rule_for(route), worlds[route])
+
+
+VARIANT_ROWS = [(route, i) for route, rules in VARIANTS.items() for i in range(len(rules))]
+
+
+@pytest.mark.parametrize(("route", "variant"), VARIANT_ROWS)
+def test_each_caller_gets_what_a_variant_row_declares(shared_api: Api, worlds: dict[str, World], route: str,
+                                                      variant: int) -> None:
+    # Given a route whose callers depend on a path parameter's value (run-time configuration by name)
+    assert route in SERVED
+    _check_every_caller(shared_api, route, VARIANTS[route][variant], worlds[route])
+
+
+def _check_every_caller(shared_api: Api, route: str, rule: Any, world: World) -> None:
     method, path = route.split(" ", 1)
-    world = worlds[route]
     if rule.given:
         rule.given(shared_api, world)
     url = path_for(path, rule, world)
@@ -71,7 +84,7 @@ def test_each_caller_gets_what_the_route_table_declares(shared_api: Api, worlds:
     problems = []
     for identity in sorted(IDENTITIES, key=lambda who: who in rule.allow):
         body = rule.body(world) if rule.body else None
-        response = shared_api.call(method, url, body, headers=world.headers(identity))
+        response = shared_api.call(method, url, body, headers=rule.headers_for(world, identity))
 
         # Then the allowed succeed, the rest are refused, and no one gets a secret they may not see
         problem = _judge(identity, identity in rule.allow, response)

@@ -145,8 +145,13 @@ def load_word_list(name: str = "banned_words.json") -> BannedWordList:
 
 
 def banned_words_hook(settings: dict[str, Any]) -> Hook:
-    """Reject text containing a listed word, whatever the width, case, separators or variant spelling."""
-    words = load_word_list(settings.get("words_file", "banned_words.json"))
+    """Reject text containing a listed word, whatever the width, case, separators or variant spelling.
+
+    ``settings["words"]`` is the lists themselves (the live run-time document); without it
+    they come from ``settings["words_file"]`` in ``chalicelib/data``.
+    """
+    words = (BannedWordList(settings["words"]) if "words" in settings
+             else load_word_list(settings.get("words_file", "banned_words.json")))
 
     def check(content: PostContent) -> Verdict:
         match = words.first_match(content.all_text)

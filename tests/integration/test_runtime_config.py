@@ -156,7 +156,8 @@ def test_every_change_is_in_the_audit_trail_with_who_when_and_the_versions(api, 
 
     # Then each change is there, newest first, with its actor, time and old → new version
     assert [(e["actor"], e["at"], e["details"]) for e in trail] == [
-        ("op-2", clock.rfc3339(START + timedelta(seconds=60)), {"name": "hot_list", "old_version": 1, "new_version": 2}),
+        ("op-2", clock.rfc3339(START + timedelta(seconds=60)),
+         {"name": "hot_list", "old_version": 1, "new_version": 2}),
         ("op-1", clock.rfc3339(START), {"name": "hot_list", "old_version": 0, "new_version": 1}),
     ]
     assert [(e["action"], e["reason"]) for e in by_actor] == [("config_change", "hot_list version 0 → 1")]

@@ -15,6 +15,7 @@ version it replaces (``If-Match``), so two editors cannot overwrite each other u
 from __future__ import annotations
 
 import json
+import math
 import re
 from functools import lru_cache
 from typing import Any
@@ -27,6 +28,7 @@ BANNED_WORDS, SPAM, HOT_LIST = "banned_words", "spam", "hot_list"
 ROLE_OF = {BANNED_WORDS: "moderator", SPAM: "operator", HOT_LIST: "operator"}
 CATEGORY_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _VERSION = re.compile(r'(?:W/)?"?([0-9]{1,12})"?')
+MAX_SPELLINGS_PER_WORD = 1000
 # How long a function keeps a document before reading the store again: a change reaches every function within this.
 CACHE_TTL_S = 60
 
@@ -99,10 +101,17 @@ def document_problems(name: str, document: dict[str, Any]) -> list[dict[str, str
         if not isinstance(spec, dict):
             continue
         for i, word in enumerate(spec.get("words") or []):
-            unknown = [n for n in re.findall(r"\{(\w+)\}", str(word)) if n not in variants]
+            groups = re.findall(r"\{(\w+)\}", str(word))
+            unknown = [n for n in groups if n not in variants]
             if unknown:
                 problems.append({"pointer": f"{where}/words/{i}",
                                  "message": f"names variant group(s) {', '.join(unknown)}, which 'variants' lacks"})
+                continue
+            spellings = math.prod(len(variants[n]) if isinstance(variants[n], list) else 1 for n in groups)
+            if spellings > MAX_SPELLINGS_PER_WORD:
+                # Every combination is compiled: a few groups in one word would multiply past any bound.
+                problems.append({"pointer": f"{where}/words/{i}",
+                                 "message": f"stands for {spellings} spellings; at most {MAX_SPELLINGS_PER_WORD}"})
         for i, pattern in enumerate(spec.get("patterns") or []):
             try:
                 re.compile(str(pattern.get("regex", "")) if isinstance(pattern, dict) else "")

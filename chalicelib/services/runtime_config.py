@@ -111,6 +111,14 @@ def get_config(principal: Principal, name: str) -> dict[str, Any]:
     return view(current(name))
 
 
+def _refuse(name: str, problems: list[dict[str, Any]]) -> None:
+    """A 400 naming each bad field by its pointer in the request body (under ``/document``)."""
+    if problems:
+        details = [{**p, "pointer": "/document" + p["pointer"]} for p in problems]
+        raise InvalidInput(f"{name} document is invalid: {', '.join(d['pointer'] for d in details[:5])}",
+                           details=details)
+
+
 def put_config(principal: Principal, name: str, body: Any, if_match: str | None) -> dict[str, Any]:
     """Store a new version of ``name``, replacing the version ``If-Match`` names, with its audit entry.
 
@@ -121,12 +129,8 @@ def put_config(principal: Principal, name: str, body: Any, if_match: str | None)
     try:
         validate(f"config/{name}", document, what=f"{name} document")
     except InvalidInput as error:
-        raise InvalidInput(error.message, details=[{**d, "pointer": "/document" + d["pointer"]}
-                                                   for d in error.details]) from None
-    problems = document_problems(name, document)
-    if problems:
-        raise InvalidInput(f"{name} document is invalid: {', '.join(p['pointer'] for p in problems[:5])}",
-                           details=[{**p, "pointer": "/document" + p["pointer"]} for p in problems])
+        _refuse(name, error.details)
+    _refuse(name, document_problems(name, document))
     try:
         expected = parse_if_match(if_match)
     except ValueError as error:

@@ -58,6 +58,15 @@ def test_banned_word_problems_name_the_category_word_and_pattern() -> None:
     assert document_problems("spam", {"anything": 1}) == []
 
 
+def test_a_word_standing_for_too_many_spellings_is_refused_before_anything_compiles_it() -> None:
+    # Given three variant groups of 11 spellings each in one word (1,331 spellings)
+    groups = {name: [f"{name}{i}" for i in range(11)] for name in ("a", "b", "c")}
+    document = {"variants": groups, "categories": {"fraud": {"message": "m", "words": ["{a}{b}", "{a}{b}{c}"]}}}
+    # Then only the second word is named
+    assert [(p["pointer"], p["message"]) for p in document_problems("banned_words", document)] == [
+        ("/categories/fraud/words/1", "stands for 1331 spellings; at most 1000")]
+
+
 @pytest.mark.parametrize(("header", "version"), [("3", 3), ('"3"', 3), ('W/"12"', 12), (" 0 ", 0), (None, None)])
 def test_if_match_names_a_version(header, version) -> None:
     assert parse_if_match(header) == version

@@ -35,6 +35,12 @@ from chalicelib.store.hot_list import HotListModel
 from chalicelib.store.hybrid import DeliveryModeModel, PulledAccountModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.inbox import InboxModel
+from chalicelib.store.notifications import (
+    ActorMarkerModel,
+    GroupHeadModel,
+    NotificationModel,
+    NotificationSettingsModel,
+)
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
 from chalicelib.store.roster import FanRosterModel
 from chalicelib.store.strikes import StrikeModel
@@ -124,8 +130,10 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             *_SIZED_BY_GRADING,
             reads(GradeRecordModel),  # an owner's grade and history
             reads(StatusSnapshotModel),
+            reads(NotificationModel, "by_order", "by_type"),  # the caller's list and unread count
+            writes(NotificationSettingsModel),  # mutes and the read marker
         ),
-        sends=("moderation", "fanout", "activity", "grading"),
+        sends=("moderation", "fanout", "activity", "grading", "notifications"),
         notes="every route; the API is one function",
     ),
     "moderation_consumer": Grants(
@@ -137,7 +145,7 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             writes(AuditModel),
             writes(AccountDayModel),  # posts published per day
         ),
-        sends=("fanout", "activity"),
+        sends=("fanout", "activity", "notifications"),
     ),
     "fanout_consumer": Grants(
         tables=(
@@ -175,7 +183,7 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             writes(GradeRecordModel),
             writes(StatusSnapshotModel),
         ),
-        sends=("grading",),
+        sends=("grading", "notifications"),
     ),
     "grading_monthly": Grants(
         tables=(writes(GradingRunModel), writes(GradingShardModel), *_SIZED_BY_GRADING),
@@ -187,5 +195,15 @@ FUNCTION_GRANTS: dict[str, Grants] = {
     ),
     "hot_list": Grants(
         tables=(reads(PostModel, "recent"), reads(AccountModel), writes(HotListModel)),
+        sends=("notifications",),
+    ),
+    "notifications_consumer": Grants(
+        tables=(
+            reads(AccountModel),  # the owner to tell and the name to show
+            writes(NotificationModel, "by_order"),  # the list and its trim
+            writes(GroupHeadModel),
+            writes(ActorMarkerModel),
+            reads(NotificationSettingsModel),  # muted types
+        ),
     ),
 }

@@ -26,7 +26,7 @@ from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.posts import CONTENT_FIELDS, feed_key, section_of
 from chalicelib.domain.ranking import hot_list_config, recent_bucket
-from chalicelib.services import activity
+from chalicelib.services import activity, notifications
 from chalicelib.services.pipeline import start_fan_out
 from chalicelib.services.posts import MAX_KEY_LENGTH, send_to_moderation
 from chalicelib.services.views import post_view
@@ -102,6 +102,7 @@ def feature(principal: Principal, post_id: str) -> dict[str, Any]:
     now = clock.now()
     if post.featured_at is None:
         post.update(actions=[store.PostModel.featured_at.set(now)])
+        notifications.buyer_show(post.account_id, post_id, "featured", post.author_id)
     day = day_of(now)
     if post.feed_key is None and activity_store.claim_featured_push(post.account_id, day, post_id):
         _push(post, now)

@@ -10,7 +10,7 @@ from chalicelib.domain.cursor import cursor_int, decode_cursor, encode_cursor
 from chalicelib.domain.engagement import check_vote, is_winning_floor, listed_on_post
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.ids import new_id
-from chalicelib.services import activity
+from chalicelib.services import activity, notifications
 from chalicelib.services.posts import visible_post
 from chalicelib.store import engagement as store
 from chalicelib.store.posts import PostModel, get_post
@@ -29,6 +29,7 @@ def like(principal: Principal, post_id: str) -> dict[str, Any]:
     post = _published(post_id)
     if store.add_like(post_id, principal.user_id, clock.now()):
         activity.record_engagement(principal.user_id, post.account_id, "likes")
+        notifications.liked(post.account_id, post_id, principal.user_id)
     return {"post_id": post_id, "liked": True, "likes": int(get_post(post_id, consistent=True).likes)}
 
 
@@ -59,6 +60,9 @@ def comment(principal: Principal, post_id: str, body: Any) -> dict[str, Any]:
                               created_at=now, winner=winner)
     store.insert_comment(item, listed_winner=winner and listed_on_post(contest or {}, floor))
     activity.record_engagement(principal.user_id, post.account_id, "comments")
+    notifications.commented(post.account_id, post_id, principal.user_id, item.comment_id, floor, text)
+    if winner:
+        notifications.contest_won(post.account_id, post_id, principal.user_id, floor)
     return comment_view(item)
 
 
@@ -83,5 +87,6 @@ def vote(principal: Principal, post_id: str, body: Any) -> dict[str, Any]:
         store.start_tallies(post_id, len(poll["options"]))
     store.add_vote(post_id, principal.user_id, option, clock.now())
     activity.record_engagement(principal.user_id, post.account_id, "votes")
+    notifications.voted(post.account_id, post_id, principal.user_id)
     tallies: list[Any] = get_post(post_id, consistent=True).votes or []
     return {"post_id": post_id, "option": option, "votes": [int(n) for n in tallies]}

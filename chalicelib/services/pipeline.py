@@ -30,7 +30,7 @@ from chalicelib.domain.moderation.chain import (
 )
 from chalicelib.domain.posts import feed_key
 from chalicelib.domain.ranking import hot_list_config, recent_bucket
-from chalicelib.services import activity, fanout, hybrid
+from chalicelib.services import activity, fanout, hybrid, notifications
 from chalicelib.services.moderation_chain import chain_services, index_published, strike_for_rejection
 from chalicelib.store import fanout_progress, inbox, queues
 from chalicelib.store.posts import PostModel, due_posts, get_post, queue_time, refund_quota, transition
@@ -67,11 +67,23 @@ def apply_decision(post: PostModel, result: ChainResult) -> str:
         moved = transition(post, "pending_review", [
             PostModel.status.set("rejected"), PostModel.reject_reason.set(result.reason),
             PostModel.hook_results.set(records), PostModel.queue.remove(), PostModel.queue_at.remove()])
+        if moved:
+            notify_rejected(post, result.reason)
         return "rejected" if moved else "moved_on"
     moved = transition(post, "pending_review", [
         PostModel.queue.set("review"), PostModel.queue_at.set(queue_time(clock.now())),
         PostModel.hook_results.set(records)])
+    if moved and not post.fan_submission:
+        notifications.moderated(post.account_id, post.post_id, "held")
     return "held_for_review" if moved else "moved_on"
+
+
+def notify_rejected(post: PostModel, reason: str) -> None:
+    """A fan hears their buyer show was rejected; an owner, that their post was."""
+    if post.fan_submission:
+        notifications.buyer_show(post.account_id, post.post_id, "rejected", post.author_id, reason)
+    else:
+        notifications.moderated(post.account_id, post.post_id, "rejected", reason)
 
 
 def publish(post: PostModel, hook_results: list[dict[str, Any]] | None) -> bool:
@@ -96,6 +108,8 @@ def publish(post: PostModel, hook_results: list[dict[str, Any]] | None) -> bool:
         post = stored  # this very write landed but its answer was lost (applied, then a 500 retried)
     activity.record_publication(post, now)
     start_fan_out(post)
+    if post.fan_submission:
+        notifications.buyer_show(post.account_id, post.post_id, "sent", post.author_id)
     return True
 
 

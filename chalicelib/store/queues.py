@@ -46,6 +46,13 @@ QUEUES = {
     # One grading shard per message (services/grading_shards.py); bounded so a run does not
     # take every write unit of the account.
     "grading": QueueSpec(settings.queue("grading"), consumer_timeout_s=600, batch_size=1, max_concurrency=50),
+    # One message per notification event; a batch merges the events of one group (many
+    # likes of one post) into one write of the group (services/notifications.py).
+    "notifications": QueueSpec(settings.queue("notifications"), consumer_timeout_s=60, batch_size=100,
+                               batching_window_s=1),
+    # Frames to push to connected users (services/realtime.py), after the inbox and
+    # notification writes they announce.
+    "push": QueueSpec(settings.queue("push"), consumer_timeout_s=60, batch_size=10),
 }
 
 
@@ -63,6 +70,12 @@ def send(queue: str, message: dict[str, Any]) -> None:
     """Send one JSON message to the queue named ``queue`` (a key of :data:`QUEUES`)."""
     _client().send_message(QueueUrl=queue_url(QUEUES[queue].name),
                            MessageBody=json.dumps(message, ensure_ascii=False))
+
+
+def send_later(queue: str, message: dict[str, Any], delay_s: int) -> None:
+    """Send one JSON message that becomes visible after ``delay_s`` seconds (at most 900)."""
+    _client().send_message(QueueUrl=queue_url(QUEUES[queue].name),
+                           MessageBody=json.dumps(message, ensure_ascii=False), DelaySeconds=delay_s)
 
 
 def send_many(queue: str, messages: list[dict[str, Any]]) -> None:

@@ -22,6 +22,12 @@ from chalicelib.store.hot_list import HotListModel
 from chalicelib.store.hybrid import DeliveryModeModel, PulledAccountModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.inbox import InboxModel
+from chalicelib.store.notifications import (
+    ActorMarkerModel,
+    GroupHeadModel,
+    NotificationModel,
+    NotificationSettingsModel,
+)
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
 from chalicelib.store.roster import FanRosterModel
 from chalicelib.store.strikes import StrikeModel
@@ -33,4 +39,5 @@ ALL_MODELS: list[type[Model]] = [
     FingerprintModel, StrikeModel, AuditModel,
     FanRosterModel, DeliveryModeModel, PulledAccountModel,
     GradingRunModel, GradingShardModel, GradingChunkModel, GradeRecordModel, StatusSnapshotModel,
+    NotificationModel, GroupHeadModel, ActorMarkerModel, NotificationSettingsModel,
 ]

@@ -5,16 +5,24 @@ from chalice import Chalice
 from chalicelib.api import accounts, engagement, feed, following, hot, meta, moderation, posts, stats
 from chalicelib.api import grading as grading_api
 from chalicelib.api import notifications as notifications_api
+from chalicelib.api import realtime as realtime_api
 from chalicelib.api.middleware import normalise_errors
 from chalicelib.events import engagement as engagement_events
 from chalicelib.events import grading as grading_events
 from chalicelib.events import notifications as notification_events
 from chalicelib.events import pipeline
+from chalicelib.events import realtime as realtime_events
 
 app = Chalice(app_name="weitao")
+app.experimental_feature_flags.update(["WEBSOCKETS"])  # realtime push (events/realtime.py)
 app.register_middleware(normalise_errors, "http")
 
 for blueprint in (meta.bp, accounts.bp, following.bp, posts.bp, feed.bp, pipeline.bp, engagement.bp, stats.bp, hot.bp,
                   engagement_events.bp, moderation.bp, grading_api.bp, grading_events.bp,
-                  notifications_api.bp, notification_events.bp):
+                  notifications_api.bp, notification_events.bp, realtime_api.bp, realtime_events.bp):
     app.register_blueprint(blueprint)
+
+# Chalice wraps WebSocket handlers only on the app; the names must match (the Lambda handler is app.<name>).
+websocket_connect = app.on_ws_connect()(realtime_events.websocket_connect)
+websocket_message = app.on_ws_message()(realtime_events.websocket_message)
+websocket_disconnect = app.on_ws_disconnect()(realtime_events.websocket_disconnect)

@@ -59,6 +59,12 @@ class Settings:
     # Signs the stats-chart links owners open in a browser; with hs256 dev tokens the
     # token secret serves when unset, deployed (cognito) links are off until it is set.
     chart_link_secret: str = field(default_factory=lambda: os.environ.get("CHART_LINK_SECRET", ""))
+    # Realtime (services/realtime.py): the WebSocket API the push worker posts through
+    # (its id and stage, passed in by the template) and the URL tickets are for.
+    websocket_api_id: str = field(default_factory=lambda: os.environ.get("WEBSOCKET_API_ID", ""))
+    websocket_stage: str = field(default_factory=lambda: os.environ.get("WEBSOCKET_STAGE", "api"))
+    websocket_url: str = field(default_factory=lambda: os.environ.get(
+        "WEBSOCKET_URL", f"ws://127.0.0.1:{os.environ.get('WS_PORT', _int('PORT', 8000) + 1)}/"))
 
     def table(self, name: str) -> str:
         return f"weitao-{self.stage}-{name}"

@@ -10,7 +10,7 @@ from chalicelib.domain.cursor import cursor_int, decode_cursor, encode_cursor
 from chalicelib.domain.engagement import check_vote, is_winning_floor, listed_on_post
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.ids import new_id
-from chalicelib.services import activity, notifications
+from chalicelib.services import activity, notifications, realtime
 from chalicelib.services.posts import visible_post
 from chalicelib.store import engagement as store
 from chalicelib.store.posts import PostModel, get_post
@@ -30,13 +30,15 @@ def like(principal: Principal, post_id: str) -> dict[str, Any]:
     if store.add_like(post_id, principal.user_id, clock.now()):
         activity.record_engagement(principal.user_id, post.account_id, "likes")
         notifications.liked(post.account_id, post_id, principal.user_id)
+        realtime.post_changed(post_id)
     return {"post_id": post_id, "liked": True, "likes": int(get_post(post_id, consistent=True).likes)}
 
 
 def unlike(principal: Principal, post_id: str) -> None:
     """Take a like back (idempotent)."""
     get_post(post_id)
-    store.remove_like(post_id, principal.user_id)
+    if store.remove_like(post_id, principal.user_id):
+        realtime.post_changed(post_id)
 
 
 def comment_view(comment: store.CommentModel) -> dict[str, Any]:
@@ -63,6 +65,7 @@ def comment(principal: Principal, post_id: str, body: Any) -> dict[str, Any]:
     notifications.commented(post.account_id, post_id, principal.user_id, item.comment_id, floor, text)
     if winner:
         notifications.contest_won(post.account_id, post_id, principal.user_id, floor)
+    realtime.post_changed(post_id)
     return comment_view(item)
 
 
@@ -88,5 +91,6 @@ def vote(principal: Principal, post_id: str, body: Any) -> dict[str, Any]:
     store.add_vote(post_id, principal.user_id, option, clock.now())
     activity.record_engagement(principal.user_id, post.account_id, "votes")
     notifications.voted(post.account_id, post_id, principal.user_id)
+    realtime.post_changed(post_id)
     tallies: list[Any] = get_post(post_id, consistent=True).votes or []
     return {"post_id": post_id, "option": option, "votes": [int(n) for n in tallies]}

@@ -29,6 +29,7 @@ from chalicelib.domain import notifications as rules
 from chalicelib.domain.cursor import decode_cursor, encode_cursor
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.notifications import OWNER, NotificationEvent
+from chalicelib.services import realtime
 from chalicelib.store import notifications as store
 from chalicelib.store import queues
 from chalicelib.store.accounts import accounts_by_ids
@@ -169,6 +170,7 @@ def apply_events(bodies: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
             written.append((recipient, nid))
     for key, members in groups.items():
         written += _apply_group(key, members, accounts, now)
+    realtime.announce_notifications(written)
     return written
 
 

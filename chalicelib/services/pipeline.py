@@ -30,7 +30,7 @@ from chalicelib.domain.moderation.chain import (
 )
 from chalicelib.domain.posts import feed_key
 from chalicelib.domain.ranking import hot_list_config, recent_bucket
-from chalicelib.services import activity, fanout, hybrid, notifications
+from chalicelib.services import activity, fanout, hybrid, notifications, realtime
 from chalicelib.services.moderation_chain import chain_services, index_published, strike_for_rejection
 from chalicelib.store import fanout_progress, inbox, queues
 from chalicelib.store.posts import PostModel, due_posts, get_post, queue_time, refund_quota, transition
@@ -156,6 +156,7 @@ def fan_out_chunk(message: dict[str, Any]) -> int:
     key = post.feed_key if op == PUT else message["feed_key"]
     if chunk == 0 and op == PUT and not hybrid.pushes_posts(post.account_id):
         fanout_progress.mark_pulled(post_id)
+        realtime.announce_pulled(post_id)
         return 0  # followers' feeds pull it at read time
     if chunk == 0 and op == DELETE and fanout_progress.was_pulled(post_id):
         return 0  # never pushed; the feed hides (and deletes) the few backfilled copies
@@ -171,6 +172,7 @@ def fan_out_chunk(message: dict[str, Any]) -> int:
         inbox.write_entries([inbox.inbox_entry(u, key, post_id, post.account_id, post.section) for u in part])
 
     delivered = 0
+    written: list[str] = []
     to_trim: list[str] = []
     resume = None
     slice_size = min(WRITE_SLICE, math.ceil(settings.fanout_page_size / max(1, settings.fanout_writers)))
@@ -183,11 +185,13 @@ def fan_out_chunk(message: dict[str, Any]) -> int:
         while (batch := next(batches, None)) is not None:
             users = followers_to_deliver(batch.members, key_millis(key))
             delivered += len(users)
+            written += users
             to_trim += [u for u in users if inbox.should_trim(u, key)]
             writer.add(users)
             resume = batch.after
             del batch, users  # only the writer holds them while the next page is read
         writer.run(fanout.hand_over, job, chunk, message, resume, delivered)
+    realtime.announce_feed(post_id, written)  # after the inbox writes: the feed shows what is announced
     for user_id in to_trim:
         inbox.trim_inbox(user_id, settings.inbox_max_entries)
     return delivered

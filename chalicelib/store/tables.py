@@ -29,6 +29,14 @@ from chalicelib.store.notifications import (
     NotificationSettingsModel,
 )
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
+from chalicelib.store.realtime import (
+    ConnectionModel,
+    CounterPushModel,
+    EventLogModel,
+    PresenceModel,
+    SubscriptionModel,
+    TicketModel,
+)
 from chalicelib.store.roster import FanRosterModel
 from chalicelib.store.strikes import StrikeModel
 
@@ -40,4 +48,5 @@ ALL_MODELS: list[type[Model]] = [
     FanRosterModel, DeliveryModeModel, PulledAccountModel,
     GradingRunModel, GradingShardModel, GradingChunkModel, GradeRecordModel, StatusSnapshotModel,
     NotificationModel, GroupHeadModel, ActorMarkerModel, NotificationSettingsModel,
+    TicketModel, ConnectionModel, PresenceModel, EventLogModel, SubscriptionModel, CounterPushModel,
 ]

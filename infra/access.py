@@ -42,6 +42,14 @@ from chalicelib.store.notifications import (
     NotificationSettingsModel,
 )
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
+from chalicelib.store.realtime import (
+    ConnectionModel,
+    CounterPushModel,
+    EventLogModel,
+    PresenceModel,
+    SubscriptionModel,
+    TicketModel,
+)
 from chalicelib.store.roster import FanRosterModel
 from chalicelib.store.strikes import StrikeModel
 
@@ -132,8 +140,12 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             reads(StatusSnapshotModel),
             reads(NotificationModel, "by_order", "by_type"),  # the caller's list and unread count
             writes(NotificationSettingsModel),  # mutes and the read marker
+            writes(TicketModel),  # realtime tickets
+            writes(PresenceModel),  # long-polls and tickets keep the caller's events logged
+            reads(EventLogModel),  # GET /me/events
+            writes(CounterPushModel),  # a like, comment or vote schedules a post.counters push
         ),
-        sends=("moderation", "fanout", "activity", "grading", "notifications"),
+        sends=("moderation", "fanout", "activity", "grading", "notifications", "push"),
         notes="every route; the API is one function",
     ),
     "moderation_consumer": Grants(
@@ -157,7 +169,7 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             writes(PulledAccountModel),  # open or close every follower's pull window,
             reads(AccountModel),  # and re-check the follower count when done
         ),
-        sends=("fanout",),
+        sends=("fanout", "push"),  # feed.new for the followers present, after each page's inbox writes
     ),
     "activity_consumer": Grants(
         tables=(
@@ -204,6 +216,35 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             writes(GroupHeadModel),
             writes(ActorMarkerModel),
             reads(NotificationSettingsModel),  # muted types
+            reads(PresenceModel),  # only notifications of users present are pushed
+        ),
+        sends=("push",),
+    ),
+    # The WebSocket handlers record connections; they never manage them (no execute-api grant).
+    "websocket_connect": Grants(
+        tables=(writes(TicketModel), writes(ConnectionModel), writes(PresenceModel), reads(EventLogModel)),
+        sends=("push",),  # closing a user's oldest connection is the push worker's job
+    ),
+    "websocket_message": Grants(
+        tables=(writes(ConnectionModel), writes(SubscriptionModel), writes(PresenceModel),
+                reads(EventLogModel)),
+        sends=("push",),  # resume: the push worker replays
+    ),
+    "websocket_disconnect": Grants(
+        tables=(writes(ConnectionModel), writes(PresenceModel), writes(SubscriptionModel), reads(EventLogModel)),
+    ),
+    "push_consumer": Grants(
+        tables=(
+            writes(ConnectionModel),  # gone connections are deleted
+            writes(PresenceModel, "by_shard"),  # and leave their user's presence; pulled posts list who is present
+            writes(SubscriptionModel),
+            writes(EventLogModel),
+            writes(CounterPushModel),
+            reads(PostModel),
+            reads(AccountModel),
+            reads(FollowModel),  # does a present user follow a pulled account?
+            reads(NotificationModel, "by_order"),  # the notification pushed and the unread count
+            reads(NotificationSettingsModel),
         ),
     ),
 }

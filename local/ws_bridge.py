@@ -136,7 +136,16 @@ class Bridge:
 
         realtime.use_gateway(None)
         if self.server is not None:
-            self.loop.call_soon_threadsafe(self.server.close)
+            server = self.server
+
+            async def shut() -> None:
+                server.close()  # closes the open sockets too (each runs its $disconnect)
+                await server.wait_closed()
+
+            try:
+                asyncio.run_coroutine_threadsafe(shut(), self.loop).result(timeout=10)
+            except Exception:
+                logger.warning("WebSocket bridge did not close cleanly", exc_info=True)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=5)
 

@@ -68,7 +68,7 @@ def apply_decision(post: PostModel, result: ChainResult) -> str:
             PostModel.status.set("rejected"), PostModel.reject_reason.set(result.reason),
             PostModel.hook_results.set(records), PostModel.queue.remove(), PostModel.queue_at.remove()])
         if moved:
-            notify_rejected(post, result.reason)
+            notify_rejected(post, result.reason or "")
         return "rejected" if moved else "moved_on"
     moved = transition(post, "pending_review", [
         PostModel.queue.set("review"), PostModel.queue_at.set(queue_time(clock.now())),

@@ -215,7 +215,7 @@ def _commit_chunk(addition: GroupAddition, chunk: list[str], now: datetime) -> t
         except DoesNotExist:
             current = None
         version = int(current.version or 0) if current is not None else 0
-        actors = rules.merge_actors(current.actors or [] if current is not None else [], chunk)
+        actors: Any = rules.merge_actors([str(a) for a in (current.actors or [] if current is not None else [])], chunk)
         order = rules.order_key(now, nid)
         marker_condition = ActorMarkerModel.marker_key.does_not_exist()
         if not addition.late:
@@ -293,7 +293,7 @@ def settings_of(user_ids: Iterable[str]) -> dict[str, NotificationSettingsModel]
 
 
 def set_muted(user_id: str, muted: list[str]) -> None:
-    NotificationSettingsModel(user_id).update(actions=[NotificationSettingsModel.muted.set(muted)])
+    NotificationSettingsModel(user_id).update(actions=[NotificationSettingsModel.muted.set(muted)])  # type: ignore[arg-type]
 
 
 def advance_read_marker(user_id: str, marker: str) -> None:

@@ -167,7 +167,7 @@ def touch_presence(user_id: str, now: datetime, grace: timedelta,
     a resume from before that point must resync.
     """
     until = _epoch(now + grace)
-    actions = [PresenceModel.active_until.set(until), PresenceModel.shard.set(shard_of(user_id)),
+    actions: list[Any] = [PresenceModel.active_until.set(until), PresenceModel.shard.set(shard_of(user_id)),
                PresenceModel.expires.set(now + grace + CONNECTION_TTL)]
     if add_connection is not None:
         actions.append(PresenceModel.connections[add_connection[0]].set(add_connection[1]))
@@ -246,17 +246,17 @@ def presence_of(user_id: str) -> PresenceModel | None:
 
 
 def subscribe(connection: ConnectionModel, post_ids: list[str], now: datetime) -> None:
-    current = list(connection.subscriptions or [])
+    current = [str(p) for p in connection.subscriptions or []]
     added = [p for p in post_ids if p not in current]
     if not added:
         return
     batch_write(SubscriptionModel, [SubscriptionModel(p, connection.connection_id, user_id=connection.user_id,
                                                       expires=connection.expires) for p in added])
-    connection.update(actions=[ConnectionModel.subscriptions.set(current + added)])
+    connection.update(actions=[ConnectionModel.subscriptions.set(current + added)])  # type: ignore[arg-type]
 
 
 def unsubscribe(connection: ConnectionModel, post_ids: list[str]) -> None:
-    current = list(connection.subscriptions or [])
+    current: Any = [str(p) for p in connection.subscriptions or []]
     gone = [p for p in post_ids if p in current]
     if not gone:
         return

@@ -61,6 +61,8 @@ class Settings:
     chart_link_secret: str = field(default_factory=lambda: os.environ.get("CHART_LINK_SECRET", ""))
     # Realtime (services/realtime.py): the WebSocket API the push worker posts through
     # (its id and stage, passed in by the template) and the URL tickets are for.
+    # The longest a GET /me/events waits (API.md allows up to 20 s; the test suite shortens it).
+    long_poll_cap_s: float = field(default_factory=lambda: float(os.environ.get("LONG_POLL_CAP_S", "20")))
     websocket_api_id: str = field(default_factory=lambda: os.environ.get("WEBSOCKET_API_ID", ""))
     websocket_stage: str = field(default_factory=lambda: os.environ.get("WEBSOCKET_STAGE", "api"))
     websocket_url: str = field(default_factory=lambda: os.environ.get(

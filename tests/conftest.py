@@ -6,6 +6,7 @@ The environment must point at moto before anything from ``chalicelib`` is import
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,7 @@ from local.environment import point_at, start_moto
 
 _SERVER, ENDPOINT = start_moto()
 point_at(ENDPOINT)
+os.environ.setdefault("LONG_POLL_CAP_S", "0.5")  # fuzzed GET /me/events?wait= must not hold the suite
 
 from chalice.test import Client  # noqa: E402
 

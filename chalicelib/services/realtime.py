@@ -239,7 +239,7 @@ def long_poll(principal: Principal, since_raw: str | None, wait_raw: str | None,
             raise InvalidInput("since must be an event_id", details=[{"pointer": "/since",
                                                                       "message": "an event_id (integer)"}])
         since = parsed
-    deadline = time.monotonic() + wait
+    deadline = time.monotonic() + min(wait, settings.long_poll_cap_s)
     while True:
         events = missed(user_id, since)
         if events is None:

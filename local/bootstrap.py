@@ -12,7 +12,6 @@ from chalicelib.config import settings
 from chalicelib.store.queues import QUEUES
 from chalicelib.store.tables import ALL_MODELS
 
-
 # Tables and queues are created concurrently: every test starts from a fresh stack, and
 # one create call after another was most of a test's setup.
 PARALLEL = 8

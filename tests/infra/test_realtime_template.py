@@ -1,4 +1,4 @@
-"""The WebSocket API in the built template: handlers deployed, replies routed, only the push worker manages connections."""
+"""The WebSocket API in the built template: handlers, the reply route, and who may manage connections."""
 
 from __future__ import annotations
 

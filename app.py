@@ -7,6 +7,7 @@ from chalicelib.api import grading as grading_api
 from chalicelib.api import notifications as notifications_api
 from chalicelib.api import realtime as realtime_api
 from chalicelib.api.middleware import normalise_errors
+from chalicelib.api.observe import observe_event, observe_request
 from chalicelib.events import engagement as engagement_events
 from chalicelib.events import grading as grading_events
 from chalicelib.events import notifications as notification_events
@@ -15,7 +16,11 @@ from chalicelib.events import realtime as realtime_events
 
 app = Chalice(app_name="weitao")
 app.experimental_feature_flags.update(["WEBSOCKETS"])  # realtime push (events/realtime.py)
+# Registered first, so it runs outermost: it sees the error bodies normalise_errors shapes.
+app.register_middleware(observe_request, "http")
 app.register_middleware(normalise_errors, "http")
+for event_type in ("sqs", "scheduled"):
+    app.register_middleware(observe_event, event_type)
 
 for blueprint in (meta.bp, accounts.bp, following.bp, posts.bp, feed.bp, pipeline.bp, engagement.bp, stats.bp, hot.bp,
                   engagement_events.bp, moderation.bp, grading_api.bp, grading_events.bp,

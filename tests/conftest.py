@@ -26,6 +26,7 @@ from chalicelib.auth import issue_dev_token  # noqa: E402
 from chalicelib.domain import clock  # noqa: E402
 from local.bootstrap import bootstrap  # noqa: E402
 from local.workers import drain  # noqa: E402
+from tests.contract import app_contract  # noqa: E402
 
 
 class Response:
@@ -59,7 +60,11 @@ class Api:
         if self.token:
             all_headers.setdefault("Authorization", f"Bearer {self.token}")
         payload = raw if raw is not None else (json.dumps(body, ensure_ascii=False) if body is not None else None)
-        return Response(getattr(self.client.http, method.lower())(path, headers=all_headers, body=payload))
+        response = Response(getattr(self.client.http, method.lower())(path, headers=all_headers, body=payload))
+        # The one place every integration test's response passes: it must conform to /openapi.json.
+        violations = app_contract().violations(method, path, response.status, dict(response.headers), response.text)
+        assert not violations, "response breaks the OpenAPI document:\n" + "\n".join(violations)
+        return response
 
     def get(self, path: str, **kw: Any) -> Response:
         return self.call("GET", path, **kw)
@@ -109,11 +114,9 @@ def _http_server() -> Iterator[str]:
     # The server `make run` serves (local/server.py); creating it rebinds the app's class, so once per process.
     import threading
 
-    from chalice.config import Config
+    from local.server import create_server, local_config
 
-    from local.server import create_server
-
-    server = create_server(app, Config(chalice_stage="local"), "127.0.0.1", 0)
+    server = create_server(app, local_config(), "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server.server_address[1]}"

@@ -26,7 +26,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from chalicelib.auth import Principal
 from chalicelib.domain import clock
 from chalicelib.domain import notifications as rules
-from chalicelib.domain.cursor import decode_cursor, encode_cursor
+from chalicelib.domain.cursor import cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.notifications import OWNER, NotificationEvent
 from chalicelib.services import realtime
@@ -230,14 +230,15 @@ def list_notifications(principal: Principal, type_: str | None, limit: int, curs
     if type_ is not None and type_ not in rules.TYPES:
         raise InvalidInput(f"type must be one of {', '.join(rules.TYPES)}",
                            details=[{"pointer": "/type", "message": f"must be one of {', '.join(rules.TYPES)}"}])
-    fields = CURSOR_FIELDS["typed" if type_ else None]
-    position = decode_cursor(cursor, fields)
-    # The cursor never names a user: the caller's own list is the only one read.
-    after = raw_key({**position, "user_id": principal.user_id}) if position else None
+    fields = ("user_id", *CURSOR_FIELDS["typed" if type_ else None])
+    # The cursor is scoped to the caller and the type: the user's own list is the only one read.
+    scope = cursor_scope("/me/notifications", principal.user_id, user_id=principal.user_id, type=type_)
+    position = decode_cursor(cursor, fields, scope)
+    after = raw_key(position) if position else None
     items, last = store.page(principal.user_id, type_, clock.now(), limit, after)
     marker = store.get_settings(principal.user_id).read_marker
     flat = flat_key(last)
-    next_cursor = encode_cursor({k: flat[k] for k in fields}) if flat else None
+    next_cursor = encode_cursor({k: flat[k] for k in fields}, scope) if flat else None
     return {"items": [view(i, marker) for i in items], "next_cursor": next_cursor}
 
 

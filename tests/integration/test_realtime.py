@@ -175,7 +175,7 @@ def test_long_poll_waits_for_the_first_event(stack) -> None:
 
 def test_a_user_away_too_long_must_resync(api, gateway) -> None:
     assert api.as_user("f1").get("/me/events?wait=0").status == 200
-    store.append("f1", [{"type": "pong"}], clock.now())
+    store.append("f1", [{"type": "notification", "notification": {}, "unread": 0}], clock.now())
     now = clock.now()
     clock.set_now(lambda: now + realtime.RESUME_GRACE + timedelta(minutes=1))
     assert api.as_user("f1").get("/me/events?since=1").json["resync"] is False  # nothing was lost yet

@@ -34,12 +34,12 @@ def mark_read(call: Call) -> dict[str, Any]:
 
 
 @endpoint(bp, "/me/notification-settings", "GET", "The notification types the caller mutes",
-          response="notification_settings")
+          response="muted_types")
 def get_settings(call: Call) -> dict[str, Any]:
     return notifications.get_settings(call.principal)
 
 
 @endpoint(bp, "/me/notification-settings", "PUT", "Mute notification types", request_schema="notification_settings",
-          response="notification_settings")
+          response="muted_types")
 def put_settings(call: Call) -> dict[str, Any]:
     return notifications.put_settings(call.principal, call.json())

@@ -39,7 +39,7 @@ from tests.infra.conftest import REGION, Built
 PROD = Settings(stage="prod")
 SQS_SOURCES = [s for s in app.event_sources if isinstance(s, SQSEventConfig)]
 SCHEDULES = [s for s in app.event_sources if isinstance(s, ScheduledEventConfig)]
-FUNCTIONS = ["api_handler", *(s.name for s in app.event_sources)]
+FUNCTIONS = ["api_handler", *(s.name for s in app.event_sources), *(h.name for h in app.websocket_handlers.values())]
 PUBLIC = {(e.path, e.method.lower()) for e in ENDPOINTS if e.public}
 
 

@@ -8,10 +8,9 @@ from chalicelib.api import notifications as notifications_api
 from chalicelib.api import realtime as realtime_api
 from chalicelib.api.middleware import normalise_errors
 from chalicelib.api.observe import observe_event, observe_request
-from chalicelib.events import engagement as engagement_events
+from chalicelib.events import activity_and_hot_list, post_workers
 from chalicelib.events import grading as grading_events
 from chalicelib.events import notifications as notification_events
-from chalicelib.events import pipeline
 from chalicelib.events import realtime as realtime_events
 
 app = Chalice(app_name="weitao")
@@ -22,8 +21,8 @@ app.register_middleware(normalise_errors, "http")
 for event_type in ("sqs", "scheduled"):
     app.register_middleware(observe_event, event_type)
 
-for blueprint in (meta.bp, accounts.bp, following.bp, posts.bp, feed.bp, pipeline.bp, engagement.bp, stats.bp, hot.bp,
-                  engagement_events.bp, moderation.bp, grading_api.bp, grading_events.bp,
+for blueprint in (meta.bp, accounts.bp, following.bp, posts.bp, feed.bp, post_workers.bp, engagement.bp, stats.bp,
+                  hot.bp, activity_and_hot_list.bp, moderation.bp, grading_api.bp, grading_events.bp,
                   notifications_api.bp, notification_events.bp, realtime_api.bp, realtime_events.bp):
     app.register_blueprint(blueprint)
 

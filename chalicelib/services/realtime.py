@@ -35,9 +35,9 @@ from chalice.app import WebsocketAPI, WebsocketDisconnectedError
 from chalicelib.auth import Principal, verify_token
 from chalicelib.config import settings
 from chalicelib.domain import clock
+from chalicelib.domain.delivery_modes import pulled_post_shows
 from chalicelib.domain.errors import InvalidInput, Unauthenticated
-from chalicelib.domain.hybrid import pulled_post_shows
-from chalicelib.services.views import post_view
+from chalicelib.services.representations import post_view
 from chalicelib.store import queues
 from chalicelib.store import realtime as store
 from chalicelib.store.accounts import get_account

@@ -163,8 +163,8 @@ def test_muted_types_are_not_stored_and_settings_are_checked(api, run_workers) -
     assert api.as_user("owner").get("/me/notification-settings").json == {"muted": ["like"]}
     assert api.as_user("fan").put(f"/posts/{post['post_id']}/likes/me").status == 200
     assert api.as_user("fan").put(f"/me/following/{account['account_id']}").status == 200
-    # The owner's own like is no notification either
-    assert api.as_user("owner").put(f"/me/following/{account['account_id']}").status == 200
+    # The owner's own comment is no notification either
+    assert api.as_user("owner").post(f"/posts/{post['post_id']}/comments", {"text": "谢谢支持"}).status == 201
     run_workers()
     assert [(i["type"], i["actors"]) for i in listed(api, "owner")] == [("follow", ["fan"])]
 

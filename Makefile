@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run demo test lint schemas check-schemas package capacity bench bench-grading lock
+.PHONY: run demo test lint schemas check-schemas package capacity bench bench-grading bench-realtime lock
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -32,6 +32,12 @@ test: $(STAMP)
 ## fan-out under injected faults. `make bench BENCH_ARGS="--followers 20000"` for a quicker run.
 bench: $(STAMP)
 	$(PY) -m bench.fanout $(BENCH_ARGS)
+	$(PY) -m bench.realtime $(REALTIME_BENCH_ARGS)
+
+## Realtime and notifications only: publish -> feed.new p50/p99, notification writes per event, one big group
+## (quick defaults; full size: REALTIME_BENCH_ARGS="--followers 1000 --connected 100 --likes 10000").
+bench-realtime: $(STAMP)
+	$(PY) -m bench.realtime $(REALTIME_BENCH_ARGS)
 
 ## Copy the JSON schemas (source of truth: schemas/) into chalicelib/, which Chalice ships.
 schemas:

@@ -123,6 +123,14 @@ class Settings:
     # a window this much later still, so every listing written before the end is seen.
     auto_new_window_s: int = field(default_factory=lambda: _int("AUTO_NEW_WINDOW_S", 3600))
     auto_new_close_grace_s: int = field(default_factory=lambda: _int("AUTO_NEW_CLOSE_GRACE_S", 30))
+    # Realtime (services/realtime.py): the WebSocket API the push worker posts through
+    # (its id and stage, passed in by the template) and the URL tickets are for.
+    # The longest a GET /me/events waits (API.md allows up to 20 s; the test suite shortens it).
+    long_poll_cap_s: float = field(default_factory=lambda: float(os.environ.get("LONG_POLL_CAP_S", "20")))
+    websocket_api_id: str = field(default_factory=lambda: os.environ.get("WEBSOCKET_API_ID", ""))
+    websocket_stage: str = field(default_factory=lambda: os.environ.get("WEBSOCKET_STAGE", "api"))
+    websocket_url: str = field(default_factory=lambda: os.environ.get(
+        "WEBSOCKET_URL", f"ws://127.0.0.1:{os.environ.get('WS_PORT', _int('PORT', 8000) + 1)}/"))
 
     def __post_init__(self) -> None:
         """Check every setting now, so a bad deploy fails at import with the setting's name."""

@@ -36,7 +36,21 @@ from chalicelib.store.hot_list import HotListModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.inbox import InboxModel
 from chalicelib.store.new_products import ListingWindowModel, ProductMarkModel, WindowListingModel
+from chalicelib.store.notifications import (
+    ActorMarkerModel,
+    GroupHeadModel,
+    NotificationModel,
+    NotificationSettingsModel,
+)
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
+from chalicelib.store.realtime import (
+    ConnectionModel,
+    CounterPushModel,
+    EventLogModel,
+    PresenceModel,
+    SubscriptionModel,
+    TicketModel,
+)
 from chalicelib.store.roster import FanRosterModel
 from chalicelib.store.strikes import StrikeModel
 
@@ -125,8 +139,14 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             *_SIZED_BY_GRADING,
             reads(GradeRecordModel),  # an owner's grade and history
             reads(StatusSnapshotModel),
+            reads(NotificationModel, "by_order", "by_type"),  # the caller's list and unread count
+            writes(NotificationSettingsModel),  # mutes and the read marker
+            writes(TicketModel),  # realtime tickets
+            writes(PresenceModel),  # long-polls and tickets keep the caller's events logged
+            reads(EventLogModel),  # GET /me/events
+            writes(CounterPushModel),  # a like, comment or vote schedules a post.counters push
         ),
-        sends=("moderation", "fanout", "activity", "grading", "new_products"),
+        sends=("moderation", "fanout", "activity", "grading", "new_products", "notifications", "push"),
         notes="every route; the API is one function",
     ),
     "moderation_consumer": Grants(
@@ -140,7 +160,7 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             writes(IdempotencyModel),  # the once-marker that makes that count idempotent
             writes(QuotaCounterModel),  # a hook rejection gives the day's quota slot back
         ),
-        sends=("fanout", "activity"),
+        sends=("fanout", "activity", "notifications"),
     ),
     "fanout_consumer": Grants(
         tables=(
@@ -152,7 +172,7 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             writes(PulledAccountModel),  # open or close every follower's pull window,
             reads(AccountModel),  # and re-check the follower count when done
         ),
-        sends=("fanout",),
+        sends=("fanout", "push"),  # feed.new for the followers present, after each page's inbox writes
     ),
     "activity_consumer": Grants(
         tables=(
@@ -196,7 +216,7 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             writes(GradeRecordModel),
             writes(StatusSnapshotModel),
         ),
-        sends=("grading",),
+        sends=("grading", "notifications"),
     ),
     "grading_monthly": Grants(
         tables=(writes(GradingRunModel), writes(GradingShardModel), *_SIZED_BY_GRADING),
@@ -208,5 +228,44 @@ FUNCTION_GRANTS: dict[str, Grants] = {
     ),
     "hot_list": Grants(
         tables=(reads(PostModel, "recent"), reads(AccountModel), writes(HotListModel)),
+        sends=("notifications",),
+    ),
+    "notifications_consumer": Grants(
+        tables=(
+            reads(AccountModel),  # the owner to tell and the name to show
+            writes(NotificationModel, "by_order"),  # the list and its trim
+            writes(GroupHeadModel),
+            writes(ActorMarkerModel),
+            reads(NotificationSettingsModel),  # muted types
+            reads(PresenceModel),  # only notifications of users present are pushed
+        ),
+        sends=("push",),
+    ),
+    # The WebSocket handlers record connections; they never manage them (no execute-api grant).
+    "websocket_connect": Grants(
+        tables=(writes(TicketModel), writes(ConnectionModel), writes(PresenceModel), reads(EventLogModel)),
+        sends=("push",),  # closing a user's oldest connection is the push worker's job
+    ),
+    "websocket_message": Grants(
+        tables=(writes(ConnectionModel), writes(SubscriptionModel), writes(PresenceModel),
+                reads(EventLogModel)),
+        sends=("push",),  # resume: the push worker replays
+    ),
+    "websocket_disconnect": Grants(
+        tables=(writes(ConnectionModel), writes(PresenceModel), writes(SubscriptionModel), reads(EventLogModel)),
+    ),
+    "push_consumer": Grants(
+        tables=(
+            writes(ConnectionModel),  # gone connections are deleted
+            writes(PresenceModel, "by_shard"),  # and leave their user's presence; pulled posts list who is present
+            writes(SubscriptionModel),
+            writes(EventLogModel),
+            writes(CounterPushModel),
+            reads(PostModel),
+            reads(AccountModel),
+            reads(FollowModel),  # does a present user follow a pulled account?
+            reads(NotificationModel, "by_order"),  # the notification pushed and the unread count
+            reads(NotificationSettingsModel),
+        ),
     ),
 }

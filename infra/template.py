@@ -51,6 +51,10 @@ LOG_RETENTION_DAYS = 30
 DLQ_RETENTION_S = 14 * 86_400
 # A schedule's event is useless once its next tick is due; retry briefly, then drop.
 SCHEDULE_RETRY = {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 300}
+# Chalice's logical ids for the WebSocket API (chalice/package.py).
+WEBSOCKET_API, WEBSOCKET_STAGE, WEBSOCKET_MESSAGE_ROUTE = "WebsocketAPI", "WebsocketAPIStage", "WebsocketMessageRoute"
+# The one function that may post to and close connections (services/realtime.py).
+PUSH_FUNCTION = "push_consumer"
 
 
 class TemplateError(Exception):
@@ -277,7 +281,38 @@ def app_functions(app: Chalice) -> list[FunctionInfo]:
             functions.append(FunctionInfo(source.name, function_logical_id(source.name), schedule=text))
         else:
             raise TemplateError(f"{source.name}: {type(source).__name__} event sources are not deployed yet")
+    for handler in app.websocket_handlers.values():
+        functions.append(FunctionInfo(handler.name, function_logical_id(handler.name)))
     return functions
+
+
+def websocket_resources(resources: dict[str, Any]) -> dict[str, Any]:
+    """What Chalice's WebSocket API lacks: the ``$default`` route's response (the handler's reply
+    to ``ping`` goes back on it, so the message handler never calls the management API)."""
+    if WEBSOCKET_MESSAGE_ROUTE not in resources:
+        return {}
+    resources[WEBSOCKET_MESSAGE_ROUTE]["Properties"]["RouteResponseSelectionExpression"] = "$default"
+    return {"WebsocketMessageRouteResponse": {"Type": "AWS::ApiGatewayV2::RouteResponse", "Properties": {
+        "ApiId": {"Ref": WEBSOCKET_API}, "RouteId": {"Ref": WEBSOCKET_MESSAGE_ROUTE}, "RouteResponseKey": "$default"}}}
+
+
+def websocket_environment(name: str, resources: dict[str, Any]) -> dict[str, Any]:
+    """The push worker posts through the API's id and stage; the API hands out its URL with tickets."""
+    if WEBSOCKET_API not in resources:
+        return {}
+    stage = resources[WEBSOCKET_STAGE]["Properties"]["StageName"]
+    if name == PUSH_FUNCTION:
+        return {"WEBSOCKET_API_ID": {"Ref": WEBSOCKET_API}, "WEBSOCKET_STAGE": stage}
+    if name == API_FUNCTION:
+        return {"WEBSOCKET_URL": {"Fn::Sub": f"wss://${{{WEBSOCKET_API}}}.execute-api.${{AWS::Region}}"
+                                            f".${{AWS::URLSuffix}}/{stage}/"}}
+    return {}
+
+
+def manage_connections_statement() -> dict[str, Any]:
+    return {"Sid": "ManageConnections", "Effect": "Allow", "Action": ["execute-api:ManageConnections"],
+            "Resource": [{"Fn::Sub": f"arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:"
+                                     f"${{{WEBSOCKET_API}}}/*/*/@connections/*"}]}
 
 
 def _schedule_event(name: str, expression: str) -> dict[str, Any]:
@@ -305,6 +340,7 @@ def extend(chalice_template: dict[str, Any], app: Chalice) -> dict[str, Any]:
             "AWS/SQS", "ApproximateNumberOfMessagesVisible",
             [{"Name": "QueueName", "Value": get_att(dlq_logical_id(key), "QueueName")}], statistic="Maximum")
     added.update(cognito_resources())
+    added.update(websocket_resources(resources))
     added[ALARM_TOPIC] = {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": f"weitao-{settings.stage}-alarms"}}
     outputs.update({"UserPoolId": {"Value": {"Ref": USER_POOL}},
                     "UserPoolClientId": {"Value": {"Ref": USER_POOL_CLIENT}},
@@ -320,6 +356,7 @@ def extend(chalice_template: dict[str, Any], app: Chalice) -> dict[str, Any]:
         props = function["Properties"]
         props["FunctionName"] = function_name(info.name)
         props["Environment"]["Variables"]["COGNITO_USER_POOL_ARN"] = get_att(USER_POOL)
+        props["Environment"]["Variables"].update(websocket_environment(info.name, resources))
         log_group = info.logical_id + "LogGroup"
         added[log_group] = {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Delete", "Properties": {
             "LogGroupName": f"/aws/lambda/{function_name(info.name)}", "RetentionInDays": LOG_RETENTION_DAYS}}
@@ -340,6 +377,8 @@ def extend(chalice_template: dict[str, Any], app: Chalice) -> dict[str, Any]:
         role = props["Role"]["Fn::GetAtt"][0]
         document = resources[role]["Properties"]["Policies"][0]["PolicyDocument"]
         document["Statement"] = [*document["Statement"], *grant_statements(info.name, info.queue_key)]
+        if info.name == PUSH_FUNCTION:
+            document["Statement"].append(manage_connections_statement())
 
     clash = set(added) & set(resources)
     if clash:

@@ -168,6 +168,18 @@ ROUTES.update({
 })
 
 
+# Notifications and realtime: every user has their own.
+ROUTES.update({
+    "GET /me/notifications": Rule(ANY_USER, query="type=like"),
+    "GET /me/notifications/unread": Rule(ANY_USER),
+    "POST /me/notifications/read": Rule(ANY_USER, body=lambda w: {}),
+    "GET /me/notification-settings": Rule(ANY_USER),
+    "PUT /me/notification-settings": Rule(ANY_USER, body=lambda w: {"muted": ["like"]}),
+    "POST /me/realtime/tickets": Rule(ANY_USER),
+    "GET /me/events": Rule(ANY_USER, query="wait=0"),
+})
+
+
 def route_key(method: str, path: str) -> str:
     return f"{method.upper()} {path}"
 

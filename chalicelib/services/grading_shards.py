@@ -38,7 +38,7 @@ from chalicelib.domain.grading import (
 )
 from chalicelib.domain.messages import GradingShardMessage
 from chalicelib.observability import ACCOUNTS_GRADED, count
-from chalicelib.services import grading
+from chalicelib.services import grading, notifications
 from chalicelib.store import grading as store
 
 T = TypeVar("T")
@@ -297,10 +297,15 @@ def reduce_shard(run: store.GradingRunModel, bucket: int) -> dict[str, Any]:
         store.write_records(records)
         outcomes = _in_parallel(store.apply_grade, changes)
         month_summary.not_applied = outcomes.count(store.SUPERSEDED)
+        notifications.graded(run.run_id, "monthly", [(c[0], c[2], c[1], c[3]) for c, outcome in zip(
+            changes, outcomes, strict=True) if outcome != store.SUPERSEDED and c[1] != c[2]])
         summary = month_summary.to_json()
     else:
         store.write_snapshots(snapshots)
-        week_summary.changed = sum(_in_parallel(store.refresh_status, changes))
+        refreshed = _in_parallel(store.refresh_status, changes)
+        week_summary.changed = sum(refreshed)
+        notifications.graded(run.run_id, "weekly", [(c[0], c[1], None, c[2]) for c, done in zip(
+            changes, refreshed, strict=True) if done])
         summary = week_summary.to_json()
     committed = store.commit_shard(run.run_id, f"reduce:{bucket:04d}", clock.now(), rows=len(accounts),
                                    summary=summary)

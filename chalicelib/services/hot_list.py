@@ -20,6 +20,7 @@ from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.ranking import ALL, Candidate, hot_list_config, may_enter, rank, recent_buckets
 from chalicelib.domain.visibility import is_targeted
 from chalicelib.observability import logger
+from chalicelib.services import notifications
 from chalicelib.services.representations import post_view
 from chalicelib.store import hot_list as store
 from chalicelib.store.accounts import accounts_by_ids
@@ -53,7 +54,11 @@ def rebuild_hot_list(now: datetime | None = None) -> dict[str, Any]:
     def entries(key: str) -> list[dict[str, Any]]:
         return [{"post_id": r.post_id, "score": r.score} for r in lists.get(key, [])]
 
+    previous = store.get_list(store.ALL_LIST)
+    listed_before = {e["post_id"] for e in (previous.entries or [])} if previous else set()
     written = store.save_lists(entries(ALL), {c: entries(c) for c in lists if c != ALL}, now)
+    notifications.entered_hot_list([(posts[r.post_id].account_id, r.post_id) for r in lists.get(ALL, [])
+                                    if r.post_id not in listed_before])
     summary = {"candidates": len(posts), "ranked": len(lists.get(ALL, [])), "lists": written}
     logger.info("hot list rebuilt", extra=summary)
     return summary

@@ -23,7 +23,21 @@ from chalicelib.store.hot_list import HotListModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.inbox import InboxModel
 from chalicelib.store.new_products import ListingWindowModel, ProductMarkModel, WindowListingModel
+from chalicelib.store.notifications import (
+    ActorMarkerModel,
+    GroupHeadModel,
+    NotificationModel,
+    NotificationSettingsModel,
+)
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
+from chalicelib.store.realtime import (
+    ConnectionModel,
+    CounterPushModel,
+    EventLogModel,
+    PresenceModel,
+    SubscriptionModel,
+    TicketModel,
+)
 from chalicelib.store.roster import FanRosterModel
 from chalicelib.store.strikes import StrikeModel
 
@@ -34,6 +48,8 @@ ALL_MODELS: list[type[Model]] = [
     FingerprintModel, StrikeModel, AuditModel,
     FanRosterModel, DeliveryModeModel, PulledAccountModel,
     GradingRunModel, GradingShardModel, GradingChunkModel, GradeRecordModel, StatusSnapshotModel,
+    NotificationModel, GroupHeadModel, ActorMarkerModel, NotificationSettingsModel,
+    TicketModel, ConnectionModel, PresenceModel, EventLogModel, SubscriptionModel, CounterPushModel,
     AppliedActivityModel,
     ListingWindowModel, WindowListingModel, ProductMarkModel,
 ]

@@ -21,6 +21,7 @@ from chalicelib.auth import MODERATOR, OPERATOR
 from chalicelib.config import Settings, settings
 from chalicelib.domain.activity import ActivityMessage
 from chalicelib.domain.messages import GradingShardMessage, ModerationMessage, PostFanoutMessage
+from chalicelib.domain.notifications import NotificationEvent
 from chalicelib.store.queues import QUEUES
 from chalicelib.store.tables import ALL_MODELS
 from infra import checks
@@ -42,7 +43,7 @@ from tests.infra.conftest import REGION, Built
 PROD = Settings(stage="prod")
 SQS_SOURCES = [s for s in app.event_sources if isinstance(s, SQSEventConfig)]
 SCHEDULES = [s for s in app.event_sources if isinstance(s, ScheduledEventConfig)]
-FUNCTIONS = ["api_handler", *(s.name for s in app.event_sources)]
+FUNCTIONS = ["api_handler", *(s.name for s in app.event_sources), *(h.name for h in app.websocket_handlers.values())]
 PUBLIC = {(e.path, e.method.lower()) for e in ENDPOINTS if e.public}
 
 
@@ -160,6 +161,9 @@ ACCEPTED_BODIES = {
     "fanout": PostFanoutMessage.deliver("missing-post").to_json(),
     "activity": ActivityMessage(datetime(2024, 5, 1, tzinfo=UTC), None, {"a-1": {"reads": 1}}).to_json(),
     "grading": GradingShardMessage("missing-run", "reduce:0000").to_json(),
+    "notifications": NotificationEvent("hot", "hot#missing-post", "2024-05-01T00:00:00+00:00",
+                                       account_id="missing-account").to_message(),
+    "push": {"kind": "feed", "post_id": "missing-post", "users": ["nobody-present"]},
 }
 
 

@@ -111,8 +111,10 @@ def moto_report(built: Built, pipeline: Pipeline) -> dict[str, Any]:
     pipeline.chain.join(timeout=TIMEOUT_S)
     assert pipeline.deploy is not None, "the moto deployment did not start"
     code, stdout, stderr = pipeline.deploy.wait()
+    # The handlers' metrics go to stdout too, one EMF line each, ahead of the report.
+    emf = [line for line in stdout.splitlines() if line.startswith('{"_aws"')]
     try:
-        report: dict[str, Any] = json.loads(stdout)
+        report: dict[str, Any] = json.loads("\n".join(line for line in stdout.splitlines() if line not in emf))
     except ValueError:
         pytest.fail(f"infra.moto_deploy exited {code} without a report:\n{stdout}\n{stderr[-4000:]}")
     report["exit_code"] = code

@@ -136,7 +136,7 @@ def _check_path_params(params: dict[str, str]) -> None:
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     payload = "" if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    all_headers = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
+    all_headers: dict[str, str | list[str]] = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
     return Response(body=payload, status_code=status, headers=all_headers)
 
 

@@ -84,7 +84,7 @@ def read_feed(principal: Principal, section: str | None, limit: int, cursor: str
             break
     more = not all(s.done for s in sources) and served < settings.inbox_max_entries and before is not None
     activity.record_impressions(user_id, items)  # one message for the whole page
-    next_cursor = encode_cursor({"before": before, "served": str(served)}, scope) if more else None
+    next_cursor = encode_cursor({"before": before or "", "served": str(served)}, scope) if more else None
     return {"items": items, "next_cursor": next_cursor}
 
 

@@ -67,7 +67,7 @@ def apply_decision(post: PostModel, result: ChainResult) -> str:
         if not post.fan_submission:  # a fan's buyer show is not the account's violation
             strike_for_rejection(post, result)  # idempotent; before the status change so a redelivery retries it
         moved = transition(post, "pending_review", [
-            PostModel.status.set("rejected"), PostModel.reject_reason.set(result.reason),
+            PostModel.status.set("rejected"), PostModel.reject_reason.set(result.reason or ""),
             PostModel.hook_results.set(records), PostModel.queue.remove(), PostModel.queue_at.remove()],
             entry=entry, refund=True)
         if moved:

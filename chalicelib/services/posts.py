@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from chalicelib.auth import Principal
 from chalicelib.config import settings
@@ -39,7 +39,7 @@ def _insert(account: AccountModel, author_id: str, body: dict[str, Any], idempot
     now = clock.now()
     publish_at = check_post_rules(body, now)
     scheduled = publish_at is not None and publish_at > now
-    charge = quota_charge(account.tier, publish_at if scheduled else now)
+    charge = quota_charge(account.tier, publish_at if scheduled and publish_at else now)
     post_id = new_id(now)
     post = store.PostModel(
         post_id, account_id=account.account_id, author_id=author_id, type=body["type"], format=body["format"],
@@ -116,7 +116,7 @@ def sees(principal: Principal, post: store.PostModel) -> bool:
     if can_see_everything(principal, post):
         return True
     groups = follows.groups_of(post.account_id, principal.user_id) if post.audience_groups else None
-    return may_see(post.status, post.audience_groups, privileged=False, member_groups=groups)
+    return may_see(post.status, cast("list[str] | None", post.audience_groups), privileged=False, member_groups=groups)
 
 
 def visible_post(principal: Principal, post_id: str, *, published: bool = False) -> store.PostModel:
@@ -144,7 +144,8 @@ def account_posts(principal: Principal, account_id: str, limit: int, cursor: str
     if not (is_owner or principal.is_moderator) and any(p.audience_groups for p in items):
         groups = follows.groups_of(account_id, principal.user_id)
         items = [p for p in items
-                 if may_see(p.status, p.audience_groups, privileged=False, member_groups=groups)]
+                 if may_see(p.status, cast("list[str] | None", p.audience_groups), privileged=False,
+                            member_groups=groups)]
     return {"items": [post_view(p, for_owner=is_owner) for p in items],
             "next_cursor": encode_cursor(last, scope) if last else None}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
@@ -78,7 +79,7 @@ def batch_write(model_cls: type[Model], puts: Iterable[Model] = (), delete_keys:
                 raise BatchIncomplete(f"{len(pending)} writes to {table} unprocessed after {attempt} attempts")
             calls += 1
             batch = pending
-            response = _call_with_retry(lambda batch=batch: client.batch_write_item(RequestItems={table: batch}),
+            response = _call_with_retry(partial(client.batch_write_item, RequestItems={table: batch}),
                                         attempt, max_attempts, base_delay, max_delay, sleep)
             attempt += 1
             if response is None:
@@ -106,7 +107,7 @@ def batch_get(model_cls: type[M], keys: Sequence[dict[str, Any]], *, max_attempt
                 raise BatchIncomplete(f"{len(pending)} reads from {table} unprocessed after {attempt} attempts")
             batch = pending
             request = {table: {"Keys": batch}}
-            response = _call_with_retry(lambda request=request: client.batch_get_item(RequestItems=request),
+            response = _call_with_retry(partial(client.batch_get_item, RequestItems=request),
                                         attempt, max_attempts, base_delay, max_delay, sleep)
             attempt += 1
             if response is None:

@@ -121,7 +121,7 @@ class PostModel(Model):
     # allocator of comments, the first winners of a floor contest.
     votes = ListAttribute(of=NumberAttribute, null=True)
     floor_seq = NumberAttribute(null=True)
-    winners = ListAttribute(null=True)
+    winners: ListAttribute[Any] = ListAttribute(null=True)
     winner_count = NumberAttribute(null=True)
     # A fan's buyer show sent to the account (services/buyer_shows.py): on the wall once
     # approved, delivered to followers only when the owner features it.
@@ -158,7 +158,7 @@ class QuotaCounterModel(Model):
         table_name = settings.table("quota-counters")
 
     counter_id = UnicodeAttribute(hash_key=True)  # "<account_id>#<YYYY-MM-DD>"
-    count = NumberAttribute(default=0)
+    count = NumberAttribute(default=0)  # type: ignore[assignment]  # the stored name; shadows Model.count
 
 
 class QuotaFull(Exception):

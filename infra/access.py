@@ -20,6 +20,7 @@ from pynamodb.models import Model
 from chalicelib.store.accounts import AccountModel, AccountNameModel, HandleModel
 from chalicelib.store.activity import AccountDayModel, AccountHourModel, AppliedActivityModel, FanDayModel
 from chalicelib.store.audit import AuditModel
+from chalicelib.store.delivery_state import DeliveryModeModel, PulledAccountModel
 from chalicelib.store.engagement import CommentModel, LikeModel, VoteModel
 from chalicelib.store.fanout_progress import FanoutProgressModel
 from chalicelib.store.fingerprints import FingerprintModel
@@ -32,9 +33,9 @@ from chalicelib.store.grading import (
     StatusSnapshotModel,
 )
 from chalicelib.store.hot_list import HotListModel
-from chalicelib.store.hybrid import DeliveryModeModel, PulledAccountModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.inbox import InboxModel
+from chalicelib.store.new_products import ListingWindowModel, ProductMarkModel, WindowListingModel
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
 from chalicelib.store.roster import FanRosterModel
 from chalicelib.store.strikes import StrikeModel
@@ -125,7 +126,7 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             reads(GradeRecordModel),  # an owner's grade and history
             reads(StatusSnapshotModel),
         ),
-        sends=("moderation", "fanout", "activity", "grading"),
+        sends=("moderation", "fanout", "activity", "grading", "new_products"),
         notes="every route; the API is one function",
     ),
     "moderation_consumer": Grants(
@@ -136,6 +137,8 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             writes(StrikeModel),
             writes(AuditModel),
             writes(AccountDayModel),  # posts published per day
+            writes(IdempotencyModel),  # the once-marker that makes that count idempotent
+            writes(QuotaCounterModel),  # a hook rejection gives the day's quota slot back
         ),
         sends=("fanout", "activity"),
     ),
@@ -164,6 +167,23 @@ FUNCTION_GRANTS: dict[str, Grants] = {
     "publish_due": Grants(
         tables=(writes(PostModel, "work_queue"),),
         sends=("moderation",),
+    ),
+    # Auto 上新: listing events gather into windows (the account holds the open window's id);
+    # a closed window becomes a system post sent to moderation.
+    "new_products_consumer": Grants(
+        tables=(
+            writes(AccountModel),
+            writes(ListingWindowModel),
+            writes(WindowListingModel),
+            writes(ProductMarkModel),
+            writes(AccountDayModel),  # dropped listing events per day
+            writes(PostModel),
+        ),
+        sends=("moderation",),
+    ),
+    "close_listing_windows": Grants(
+        tables=(writes(ListingWindowModel, "due"),),
+        sends=("new_products",),
     ),
     "grading_consumer": Grants(
         tables=(

@@ -7,6 +7,7 @@ from pynamodb.models import Model
 from chalicelib.store.accounts import AccountModel, AccountNameModel, HandleModel
 from chalicelib.store.activity import AccountDayModel, AccountHourModel, AppliedActivityModel, FanDayModel
 from chalicelib.store.audit import AuditModel
+from chalicelib.store.delivery_state import DeliveryModeModel, PulledAccountModel
 from chalicelib.store.engagement import CommentModel, LikeModel, VoteModel
 from chalicelib.store.fanout_progress import FanoutProgressModel
 from chalicelib.store.fingerprints import FingerprintModel
@@ -19,9 +20,9 @@ from chalicelib.store.grading import (
     StatusSnapshotModel,
 )
 from chalicelib.store.hot_list import HotListModel
-from chalicelib.store.hybrid import DeliveryModeModel, PulledAccountModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.inbox import InboxModel
+from chalicelib.store.new_products import ListingWindowModel, ProductMarkModel, WindowListingModel
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
 from chalicelib.store.roster import FanRosterModel
 from chalicelib.store.strikes import StrikeModel
@@ -34,4 +35,5 @@ ALL_MODELS: list[type[Model]] = [
     FanRosterModel, DeliveryModeModel, PulledAccountModel,
     GradingRunModel, GradingShardModel, GradingChunkModel, GradeRecordModel, StatusSnapshotModel,
     AppliedActivityModel,
+    ListingWindowModel, WindowListingModel, ProductMarkModel,
 ]

@@ -22,8 +22,8 @@ run: $(STAMP) schemas
 demo: $(STAMP)
 	PORT=$(PORT) $(PY) -m local.demo
 
-## Run the whole test suite.
-test: $(STAMP)
+## Run the whole test suite (after the lint: a lint error fails it).
+test: $(STAMP) lint
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 ## Benchmark on a local moto server (not part of `make test`, ~15 min): fan-out of one post to
@@ -65,5 +65,7 @@ capacity: $(STAMP)
 bench-grading: $(STAMP)
 	$(PY) -m local.bench_grading
 
+## ruff on everything, mypy on chalicelib (both must be clean).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check chalicelib local tests infra bench app.py
+	$(VENV)/bin/mypy chalicelib

@@ -39,6 +39,7 @@ from infra.access import (
     SEND_ACTIONS,
     WRITE_ACTIONS,
 )
+from infra.dashboard import DASHBOARD, alarm_email_resources, dashboard_resource
 from infra.schedules import SHANGHAI, to_shanghai
 
 API_FUNCTION = "api_handler"
@@ -47,6 +48,8 @@ AUTHORIZER_NAME = "weitao-users"
 # The issue's public routes; others may be declared public=True in code, see public_routes().
 ALWAYS_PUBLIC = {("/health", "get"), ("/openapi.json", "get")}
 USER_POOL, USER_POOL_CLIENT, ALARM_TOPIC = "UserPool", "UserPoolClient", "AlarmTopic"
+# Active tracing needs these on the function's role; X-Ray has no resource-level permissions.
+XRAY_WRITE = {"Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource": "*"}
 LOG_RETENTION_DAYS = 30
 DLQ_RETENTION_S = 14 * 86_400
 # A schedule's event is useless once its next tick is due; retry briefly, then drop.
@@ -357,6 +360,7 @@ def extend(chalice_template: dict[str, Any], app: Chalice) -> dict[str, Any]:
         props["FunctionName"] = function_name(info.name)
         props["Environment"]["Variables"]["COGNITO_USER_POOL_ARN"] = get_att(USER_POOL)
         props["Environment"]["Variables"].update(websocket_environment(info.name, resources))
+        props["Tracing"] = "Active"  # X-Ray; Powertools' Tracer adds the boto3 and DynamoDB subsegments
         log_group = info.logical_id + "LogGroup"
         added[log_group] = {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Delete", "Properties": {
             "LogGroupName": f"/aws/lambda/{function_name(info.name)}", "RetentionInDays": LOG_RETENTION_DAYS}}
@@ -376,9 +380,17 @@ def extend(chalice_template: dict[str, Any], app: Chalice) -> dict[str, Any]:
             "AWS/Lambda", "Errors", [{"Name": "FunctionName", "Value": {"Ref": info.logical_id}}])
         role = props["Role"]["Fn::GetAtt"][0]
         document = resources[role]["Properties"]["Policies"][0]["PolicyDocument"]
-        document["Statement"] = [*document["Statement"], *grant_statements(info.name, info.queue_key)]
+        document["Statement"] = [*document["Statement"], *grant_statements(info.name, info.queue_key), XRAY_WRITE]
         if info.name == PUSH_FUNCTION:
             document["Statement"].append(manage_connections_statement())
+
+    parameters, conditions, subscription = alarm_email_resources(ALARM_TOPIC)
+    template.setdefault("Parameters", {}).update(parameters)
+    template.setdefault("Conditions", {}).update(conditions)
+    added.update(subscription)
+    added[DASHBOARD] = dashboard_resource(
+        "weitao", {key: (queue_logical_id(key), dlq_logical_id(key)) for key in QUEUES},
+        [info.logical_id for info in app_functions(app)])
 
     clash = set(added) & set(resources)
     if clash:

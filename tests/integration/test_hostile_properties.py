@@ -142,6 +142,8 @@ def test_hostile_path_and_query_parameters_never_cause_a_5xx(api, world) -> None
         "/accounts/{a}/stats?from={v}", "/accounts/{a}/stats?to={v}", "/ops/grading/runs/{v}",
         "/accounts/{a}/followers?group={v}"]))
     def check(value: str, template: str) -> None:
+        if not value and "?" not in template:
+            return  # an empty path segment is another route (the test client's own 403)
         encoded = quote(value.encode("utf-8", "surrogatepass"), safe="")
         response = api.as_user("owner", ["operator"]).get(template.format(v=encoded, a=world["account_id"]))
         assert response.status < 500, (template, value, response)

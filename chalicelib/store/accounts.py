@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -44,6 +50,9 @@ class AccountModel(Model):
     tier_status = UnicodeAttribute(null=True)
     # The month (YYYY-MM) whose grading last changed this account: a rerun never applies it twice.
     last_graded_month = UnicodeAttribute(null=True)
+    # "<epoch ms, 13 digits>#<tier before>" per moderation move (H1 and back), oldest first:
+    # a grading run grades the tier an account had when the run started (domain.grading.tier_at).
+    tier_changes = ListAttribute(of=UnicodeAttribute, null=True)
     follower_count = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
     by_owner = OwnerIndex()

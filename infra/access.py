@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pynamodb.models import Model
 
 from chalicelib.store.accounts import AccountModel, AccountNameModel, HandleModel
-from chalicelib.store.activity import AccountDayModel, AccountHourModel, FanDayModel
+from chalicelib.store.activity import AccountDayModel, AccountHourModel, AppliedActivityModel, FanDayModel
 from chalicelib.store.audit import AuditModel
+from chalicelib.store.delivery_state import DeliveryModeModel, PulledAccountModel
 from chalicelib.store.engagement import CommentModel, LikeModel, VoteModel
 from chalicelib.store.fanout_progress import FanoutProgressModel
 from chalicelib.store.fingerprints import FingerprintModel
@@ -32,7 +33,6 @@ from chalicelib.store.grading import (
     StatusSnapshotModel,
 )
 from chalicelib.store.hot_list import HotListModel
-from chalicelib.store.hybrid import DeliveryModeModel, PulledAccountModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.inbox import InboxModel
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
@@ -136,6 +136,8 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             writes(StrikeModel),
             writes(AuditModel),
             writes(AccountDayModel),  # posts published per day
+            writes(IdempotencyModel),  # the once-marker that makes that count idempotent
+            writes(QuotaCounterModel),  # a hook rejection gives the day's quota slot back
         ),
         sends=("fanout", "activity"),
     ),
@@ -158,6 +160,7 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             writes(AccountHourModel),
             writes(FanDayModel),
             writes(PostModel),  # post read counters
+            writes(AppliedActivityModel),  # one marker per message, in its counters' transaction
         ),
     ),
     "publish_due": Grants(

@@ -1,12 +1,16 @@
 """Test stack: one embedded moto server per test process, tables and queues from the real models.
 
-The environment must point at moto before anything from ``chalicelib`` is imported.
+The environment must point at moto before anything from ``chalicelib`` is imported, so
+the port is chosen here; the server itself starts only for a test outside
+``tests/unit`` (pure rules never reach AWS: a call there finds nothing listening).
 """
 
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +18,18 @@ import requests
 
 from local.environment import point_at, start_moto
 
-_SERVER, ENDPOINT = start_moto()
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+_PORT = _free_port()
+ENDPOINT = f"http://127.0.0.1:{_PORT}"
 point_at(ENDPOINT)
+_UNIT = Path(__file__).resolve().parent / "unit"
+_servers: list[Any] = []
 
 from chalice.test import Client  # noqa: E402
 
@@ -24,6 +38,7 @@ from chalicelib.auth import issue_dev_token  # noqa: E402
 from chalicelib.domain import clock  # noqa: E402
 from local.bootstrap import bootstrap  # noqa: E402
 from local.workers import drain  # noqa: E402
+from tests.contract import app_contract  # noqa: E402
 
 
 class Response:
@@ -57,7 +72,11 @@ class Api:
         if self.token:
             all_headers.setdefault("Authorization", f"Bearer {self.token}")
         payload = raw if raw is not None else (json.dumps(body, ensure_ascii=False) if body is not None else None)
-        return Response(getattr(self.client.http, method.lower())(path, headers=all_headers, body=payload))
+        response = Response(getattr(self.client.http, method.lower())(path, headers=all_headers, body=payload))
+        # The one place every integration test's response passes: it must conform to /openapi.json.
+        violations = app_contract().violations(method, path, response.status, dict(response.headers), response.text)
+        assert not violations, "response breaks the OpenAPI document:\n" + "\n".join(violations)
+        return response
 
     def get(self, path: str, **kw: Any) -> Response:
         return self.call("GET", path, **kw)
@@ -73,6 +92,18 @@ class Api:
 
     def delete(self, path: str, **kw: Any) -> Response:
         return self.call("DELETE", path, **kw)
+
+
+def start_moto_once() -> None:
+    """Start this process's moto server (on the port the environment already names)."""
+    if not _servers:
+        _servers.append(start_moto(_PORT)[0])
+
+
+@pytest.fixture(autouse=True)
+def _moto_outside_unit_tests(request: pytest.FixtureRequest) -> None:
+    if _UNIT not in Path(str(request.node.path)).resolve().parents:
+        start_moto_once()
 
 
 @pytest.fixture
@@ -107,11 +138,9 @@ def _http_server() -> Iterator[str]:
     # The server `make run` serves (local/server.py); creating it rebinds the app's class, so once per process.
     import threading
 
-    from chalice.config import Config
+    from local.server import create_server, local_config
 
-    from local.server import create_server
-
-    server = create_server(app, Config(chalice_stage="local"), "127.0.0.1", 0)
+    server = create_server(app, local_config(), "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server.server_address[1]}"

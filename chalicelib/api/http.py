@@ -12,15 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from chalice import Blueprint, CognitoUserPoolAuthorizer, Response
 
 from chalicelib.auth import Principal, principal_from_request
 from chalicelib.config import settings
 from chalicelib.domain.body_shape import shape_problem
 from chalicelib.domain.errors import DomainError, InvalidInput, PayloadTooLarge
-
-logger = Logger(service="weitao-api")
+from chalicelib.observability import logger
 
 
 @dataclass(frozen=True)
@@ -33,6 +31,11 @@ class EndpointDoc:
     statuses: tuple[int, ...]
     query: tuple[str, ...]
     media_type: str = "application/json"
+    operation_id: str = ""
+    tag: str = ""
+    response_schema: str | None = None
+    idempotent: bool = False
+    parameters: tuple[dict[str, Any], ...] = ()
 
 
 ENDPOINTS: list[EndpointDoc] = []
@@ -49,9 +52,11 @@ class Reply:
 class Call:
     """One request as a route sees it: the caller, the query, the parsed JSON body."""
 
-    def __init__(self, request: Any, principal: Principal | None) -> None:
+    def __init__(self, request: Any, principal: Principal | None, lambda_context: Any = None) -> None:
         self.request = request
         self._principal = principal
+        # What idempotency needs to let a crashed call's lock lapse with its invocation.
+        self.lambda_context = lambda_context
 
     @property
     def principal(self) -> Principal:
@@ -62,7 +67,7 @@ class Call:
         return (self.request.query_params or {}).get(name)
 
     def header(self, name: str) -> str | None:
-        return self.request.headers.get(name.lower())
+        return header_text(self.request.headers.get(name.lower()))
 
     def json(self) -> Any:
         raw = self.request.raw_body or b""
@@ -92,6 +97,33 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def header_text(value: str | None) -> str | None:
+    """A header value as the text the client sent.
+
+    HTTP servers (Python's among them) decode header bytes as latin-1; a client sends
+    UTF-8, so "键" arrives as three characters. Undo that, so lengths count characters.
+    """
+    if value is None or value.isascii():
+        return value
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value  # already text (not latin-1 bytes), or not UTF-8: keep what came
+
+
+def authorization_count(request: Any) -> int:
+    """How many ``Authorization`` headers a request carried.
+
+    API Gateway keeps one value in ``headers`` and all of them in ``multiValueHeaders``;
+    the local server joins repeated lines with ", " (RFC 9110), and a bearer token has no comma.
+    """
+    multi = (request.to_original_event() or {}).get("multiValueHeaders") or {}
+    listed = [v for name, values in multi.items() if name.lower() == "authorization" for v in (values or ())]
+    single = request.headers.get("authorization")
+    joined = single.count(",") + 1 if single else 0
+    return max(len(listed), joined)
+
+
 def _check_path_params(params: dict[str, str]) -> None:
     # Ids, handles, groups and labels are short; a longer value could only fail deeper
     # (DynamoDB refuses keys over 2048 bytes with a server-side error), so refuse it here.
@@ -104,7 +136,7 @@ def _check_path_params(params: dict[str, str]) -> None:
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     payload = "" if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    all_headers = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
+    all_headers: dict[str, str | list[str]] = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
     return Response(body=payload, status_code=status, headers=all_headers)
 
 
@@ -123,23 +155,32 @@ def _route_authorizer() -> CognitoUserPoolAuthorizer | None:
 def endpoint(bp: Blueprint, path: str, method: str, summary: str, *, public: bool = False,
              request_schema: str | None = None, statuses: tuple[int, ...] = (200,),
              query: tuple[str, ...] = (), media_type: str = "application/json",
+             response: str | None = None, idempotent: bool = False, parameters: tuple[dict[str, Any], ...] = (),
              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a route whose view takes ``(call, **url_params)`` and returns a :class:`Reply` or a body.
 
-    ``media_type`` is what a success answers with (errors are always JSON), for the OpenAPI document.
+    For the OpenAPI document: ``response`` names the schema (in ``schemas/responses/``) of the
+    success body, ``media_type`` what a success answers with (errors are always JSON),
+    ``idempotent`` that the route takes an ``Idempotency-Key`` header, ``parameters`` any other
+    header (OpenAPI parameter objects). The view's name is the
+    operationId and its module the tag.
     """
     extra = () if public else (401, 403, 404)
     documented = tuple(sorted({*statuses, 400, *extra, *((413, 415) if request_schema else ())}))
-    ENDPOINTS.append(EndpointDoc(path, method, summary, public, request_schema, documented, query, media_type))
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        ENDPOINTS.append(EndpointDoc(path, method, summary, public, request_schema, documented, query, media_type,
+                                     operation_id=view.__name__, tag=view.__module__.rsplit(".", 1)[-1],
+                                     response_schema=response, idempotent=idempotent, parameters=parameters))
+
         @functools.wraps(view)
         def handler(**params: str) -> Response:
             request = bp.current_request
             try:
-                principal = None if public else principal_from_request(request.headers, request.context)
+                principal = None if public else principal_from_request(
+                    request.headers, request.context, authorization_count(request))
                 _check_path_params(params)
-                result = view(Call(request, principal), **params)
+                result = view(Call(request, principal, bp.lambda_context), **params)
                 if isinstance(result, Response):
                     return result  # a view that answers with something other than JSON (an SVG chart)
                 reply = result if isinstance(result, Reply) else Reply(result)

@@ -7,6 +7,12 @@ a batch of messages into one :class:`ActivityPlan` — counter increments per
 (account, Asia/Shanghai day), fan-activity per (account, day, hour), the set of
 (account, day, fan) facts and post counter increments — so a batch costs one write per
 distinct item, however many requests it holds.
+
+Counters are ADDs, and SQS delivers at least once, so each message's effect is made
+exactly-once: a message is cut into :class:`ActivityUnit` s (its counter writes, at
+most :data:`MAX_UNIT_WRITES` each, cut the same way on every delivery) and each unit
+is applied in one transaction with a marker of its id (``store.activity``). A
+redelivered unit finds its marker and adds nothing.
 """
 
 from __future__ import annotations
@@ -34,16 +40,6 @@ DEFAULT_STATS_DAYS = 30
 MAX_STATS_DAYS = 92
 
 
-def day_of(at: datetime) -> str:
-    """The Asia/Shanghai calendar day of an instant, ``YYYY-MM-DD``."""
-    return clock.local_day(at).isoformat()
-
-
-def hour_of(at: datetime) -> int:
-    """The Asia/Shanghai hour of day (0-23) of an instant."""
-    return at.astimezone(clock.SHANGHAI).hour
-
-
 @dataclass(frozen=True)
 class ActivityMessage:
     """One request's activity: ``accounts[account_id][counter]`` and ``posts[post_id][counter]``."""
@@ -52,10 +48,12 @@ class ActivityMessage:
     user_id: str | None
     accounts: dict[str, dict[str, int]]
     posts: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Unique per request, set by the sender: a redelivery (or a resent copy) keeps it.
+    message_id: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"v": 1, "at": self.at.isoformat(), "user_id": self.user_id, "accounts": self.accounts,
-                "posts": self.posts}
+        return {"v": 1, "id": self.message_id, "at": self.at.isoformat(), "user_id": self.user_id,
+                "accounts": self.accounts, "posts": self.posts}
 
     @classmethod
     def from_json(cls, body: Any) -> ActivityMessage:
@@ -68,7 +66,10 @@ class ActivityMessage:
             raise ValueError("user_id is not an id")
         accounts = _counts(body.get("accounts"), set(COUNTERS))
         posts = _counts(body.get("posts") or {}, set(POST_COUNTERS))
-        return cls(at=at, user_id=user_id, accounts=accounts, posts=posts)
+        message_id = body.get("id") or ""
+        if message_id and not _is_id(message_id):
+            raise ValueError("id is not an id")
+        return cls(at=at, user_id=user_id, accounts=accounts, posts=posts, message_id=message_id)
 
 
 def _is_id(value: Any) -> bool:
@@ -120,7 +121,7 @@ def plan_activity(messages: Iterable[ActivityMessage], fans: set[tuple[str, str]
     hours: defaultdict[tuple[str, str], int] = defaultdict(int)
     fan_days: set[tuple[str, str, str]] = set()
     for message in messages:
-        day, hour = day_of(message.at), hour_of(message.at)
+        day, hour = clock.day_of(message.at), clock.hour_of(message.at)
         for account_id, counters in message.accounts.items():
             for name, n in counters.items():
                 day_counters[(account_id, day)][name] += n
@@ -132,6 +133,79 @@ def plan_activity(messages: Iterable[ActivityMessage], fans: set[tuple[str, str]
                 post_counters[post_id][name] += n
     return ActivityPlan(day_counters={k: dict(v) for k, v in day_counters.items()}, hours=dict(hours),
                         fan_days=fan_days, post_counters={k: dict(v) for k, v in post_counters.items()})
+
+
+# One transaction holds at most 100 actions: a unit's marker plus its writes fit one.
+MAX_TRANSACTION_ACTIONS = 100
+MAX_UNIT_WRITES = MAX_TRANSACTION_ACTIONS - 1
+# A counter write: ("day", account_id, day) / ("hour", account_id, "YYYY-MM-DD#HH") / ("post", post_id).
+WriteKey = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ActivityUnit:
+    """Counter writes applied together with their marker ``unit_id``, exactly once."""
+
+    unit_id: str
+    writes: dict[WriteKey, dict[str, int]]
+
+
+def plan_writes(plan: ActivityPlan) -> dict[WriteKey, dict[str, int]]:
+    """A plan's counter increments keyed by the item they update (fan-days are idempotent puts)."""
+    writes: dict[WriteKey, dict[str, int]] = {}
+    for (account_id, day), counters in plan.day_counters.items():
+        writes[("day", account_id, day)] = dict(counters)
+    for (account_id, day_hour), n in plan.hours.items():
+        writes[("hour", account_id, day_hour)] = {"active": n}
+    for post_id, counters in plan.post_counters.items():
+        writes[("post", post_id)] = dict(counters)
+    return writes
+
+
+def activity_units(messages: Iterable[ActivityMessage], fans: set[tuple[str, str]]) -> list[ActivityUnit]:
+    """Each message's counter writes as units ``<message_id>#<n>`` (the same cut on every delivery).
+
+    A message appearing twice (the same id) counts once; one with no counter writes has no unit.
+    """
+    units: list[ActivityUnit] = []
+    seen: set[str] = set()
+    for message in messages:
+        if message.message_id in seen:
+            continue
+        seen.add(message.message_id)
+        writes = plan_writes(plan_activity([message], fans))
+        keys = sorted(writes)
+        for n, start in enumerate(range(0, len(keys), MAX_UNIT_WRITES)):
+            units.append(ActivityUnit(f"{message.message_id}#{n}",
+                                      {k: writes[k] for k in keys[start:start + MAX_UNIT_WRITES]}))
+    return units
+
+
+def merge_writes(units: Iterable[ActivityUnit]) -> dict[WriteKey, dict[str, int]]:
+    """The units' writes summed per item (one update per item in their transaction)."""
+    merged: defaultdict[WriteKey, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for unit in units:
+        for key, counters in unit.writes.items():
+            for name, n in counters.items():
+                merged[key][name] += n
+    return {k: dict(v) for k, v in merged.items()}
+
+
+def transaction_groups(units: Iterable[ActivityUnit]) -> list[list[ActivityUnit]]:
+    """Units packed in order into transactions of at most 100 actions (markers plus merged writes)."""
+    groups: list[list[ActivityUnit]] = []
+    current: list[ActivityUnit] = []
+    keys: set[WriteKey] = set()
+    for unit in units:
+        grown = keys | unit.writes.keys()
+        if current and len(current) + 1 + len(grown) > MAX_TRANSACTION_ACTIONS:
+            groups.append(current)
+            current, grown = [], set(unit.writes)
+        current.append(unit)
+        keys = grown
+    if current:
+        groups.append(current)
+    return groups
 
 
 def stats_window(from_text: str | None, to_text: str | None, today: date) -> tuple[date, date]:

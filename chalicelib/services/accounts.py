@@ -6,12 +6,12 @@ from typing import Any
 
 from chalicelib.auth import Principal
 from chalicelib.domain import clock
-from chalicelib.domain.cursor import decode_cursor, encode_cursor
+from chalicelib.domain.cursor import cursor_scope, decode_cursor, encode_cursor, refuse_cursor
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.names import MAX_INDEXED_NAME_BYTES, check_account_names, normalise_term
 from chalicelib.domain.tiers import NEW_ACCOUNT_TIER
-from chalicelib.services.views import account_view
+from chalicelib.services.representations import account_view
 from chalicelib.store import accounts as store
 from chalicelib.validation import validate
 
@@ -62,7 +62,7 @@ def update_account(principal: Principal, account_id: str, body: Any) -> dict[str
     return account_view(store.update_account(account, changes))
 
 
-def search_accounts(prefix: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
+def search_accounts(principal: Principal, prefix: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
     if not prefix or not prefix.strip() or len(prefix) > 40:
         raise InvalidInput("q must be 1 to 40 characters", details=[{"pointer": "/q", "message": "is required"}])
     term = normalise_term(prefix)
@@ -70,11 +70,15 @@ def search_accounts(prefix: str | None, limit: int, cursor: str | None) -> dict[
         raise InvalidInput("q is too long once normalised (NFKC)",
                            details=[{"pointer": "/q", "message": f"at most {MAX_INDEXED_NAME_BYTES} UTF-8 bytes "
                                      "once normalised"}])
-    position = decode_cursor(cursor, ("term",))
+    scope = cursor_scope("/accounts", principal.user_id, q=prefix)
+    position = decode_cursor(cursor, ("term",), scope)
+    # The term resumes a begins_with query: DynamoDB refuses a start key outside its range.
+    if position and not position["term"].startswith(term):
+        raise refuse_cursor()
     ids, last_term = store.search_accounts(prefix, limit, position["term"] if position else None)
     found = store.accounts_by_ids(ids)
     return {"items": [account_view(found[i]) for i in ids if i in found],
-            "next_cursor": encode_cursor({"term": last_term}) if last_term else None}
+            "next_cursor": encode_cursor({"term": last_term}, scope) if last_term else None}
 
 
 def set_label(principal: Principal, account_id: str, label: str, granted: bool) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalicelib.auth import Principal
 from chalicelib.domain import clock
-from chalicelib.domain.cursor import cursor_int, decode_cursor, encode_cursor
+from chalicelib.domain.cursor import cursor_int, cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.engagement import check_vote, is_winning_floor, listed_on_post
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.ids import new_id
@@ -66,10 +66,11 @@ def comment(principal: Principal, post_id: str, body: Any) -> dict[str, Any]:
 def comments(principal: Principal, post_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     """A post's comments oldest first, for anyone who may see the post."""
     visible_post(principal, post_id)
-    position = decode_cursor(cursor, ("floor",))
+    scope = cursor_scope("/posts/{post_id}/comments", principal.user_id, post_id=post_id)
+    position = decode_cursor(cursor, ("floor",), scope)
     items, last_floor = store.comments_page(post_id, limit, cursor_int(position, "floor") if position else None)
     return {"items": [comment_view(c) for c in items],
-            "next_cursor": encode_cursor({"floor": str(last_floor)}) if last_floor is not None else None}
+            "next_cursor": encode_cursor({"floor": str(last_floor)}, scope) if last_floor is not None else None}
 
 
 def vote(principal: Principal, post_id: str, body: Any) -> dict[str, Any]:

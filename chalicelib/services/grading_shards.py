@@ -16,8 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from aws_lambda_powertools import Logger
-
 from chalicelib.config import settings
 from chalicelib.domain import clock
 from chalicelib.domain.errors import NotFound
@@ -39,10 +37,11 @@ from chalicelib.domain.grading import (
     tally_day,
     tier_at,
 )
+from chalicelib.domain.messages import GradingShardMessage
+from chalicelib.observability import ACCOUNTS_GRADED, count
 from chalicelib.services import grading
 from chalicelib.store import grading as store
 
-logger = Logger(service="weitao-grading")
 T = TypeVar("T")
 
 # Items per Scan call (None: DynamoDB's 1 MB pages); tests make it small to cross pages.
@@ -56,9 +55,9 @@ class ShardOrderError(RuntimeError):
     """A scan returned an account's rows apart; grading it from part of them would be wrong."""
 
 
-def run_shard(message: dict[str, Any]) -> dict[str, Any]:
+def run_shard(message: GradingShardMessage) -> dict[str, Any]:
     """Run the shard named by a grading-queue message, unless it already finished; then move the run on."""
-    run_id, shard_id = str(message["run_id"]), str(message["shard"])
+    run_id, shard_id = message.run_id, message.shard
     run = store.get_run(run_id)
     if run is None:
         raise NotFound(f"grading run {run_id} not found")
@@ -308,5 +307,7 @@ def reduce_shard(run: store.GradingRunModel, bucket: int) -> dict[str, Any]:
         summary = week_summary.to_json()
     committed = store.commit_shard(run.run_id, f"reduce:{bucket:04d}", clock.now(), rows=len(accounts),
                                    summary=summary)
+    if committed:  # a redelivered shard that lost the race graded nobody new
+        count(ACCOUNTS_GRADED, int(summary.get("graded", 0)))
     return {"accounts": len(accounts), "changes": len(changes), "committed": committed}
 

@@ -13,20 +13,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from chalicelib.auth import Principal
 from chalicelib.domain import clock
-from chalicelib.domain.cursor import cursor_int, decode_cursor, encode_cursor
+from chalicelib.domain.cursor import cursor_int, cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.ranking import ALL, Candidate, hot_list_config, may_enter, rank, recent_buckets
 from chalicelib.domain.visibility import is_targeted
-from chalicelib.services.views import post_view
+from chalicelib.observability import logger
+from chalicelib.services.representations import post_view
 from chalicelib.store import hot_list as store
 from chalicelib.store.accounts import accounts_by_ids
 from chalicelib.store.posts import posts_by_ids
 
-logger = Logger(service="weitao-hot-list")
 MAX_CATEGORY_CHARS = 64
 
 
@@ -66,7 +64,8 @@ def hot_list(principal: Principal, category: str | None, limit: int, cursor: str
     if category is not None and not 0 < len(category.strip()) <= MAX_CATEGORY_CHARS:
         raise InvalidInput(f"category must be 1 to {MAX_CATEGORY_CHARS} characters",
                            details=[{"pointer": "/category", "message": f"1 to {MAX_CATEGORY_CHARS} characters"}])
-    position = decode_cursor(cursor, ("offset",))
+    scope = cursor_scope("/hot", principal.user_id, category=category)
+    position = decode_cursor(cursor, ("offset",), scope)
     offset = cursor_int(position, "offset") if position else 0
     stored = store.get_list(store.category_list_id(category) if category else store.ALL_LIST)
     entries = stored.entries if stored else []
@@ -83,4 +82,4 @@ def hot_list(principal: Principal, category: str | None, limit: int, cursor: str
                       "category": account.category, "rank": rank_index, "score": entry["score"]})
     more = offset + limit < len(entries)
     return {"items": items, "category": category, "computed_at": clock.rfc3339(stored.computed_at) if stored else None,
-            "next_cursor": encode_cursor({"offset": str(offset + limit)}) if more else None}
+            "next_cursor": encode_cursor({"offset": str(offset + limit)}, scope) if more else None}

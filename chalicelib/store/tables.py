@@ -5,8 +5,9 @@ from __future__ import annotations
 from pynamodb.models import Model
 
 from chalicelib.store.accounts import AccountModel, AccountNameModel, HandleModel
-from chalicelib.store.activity import AccountDayModel, AccountHourModel, FanDayModel
+from chalicelib.store.activity import AccountDayModel, AccountHourModel, AppliedActivityModel, FanDayModel
 from chalicelib.store.audit import AuditModel
+from chalicelib.store.delivery_state import DeliveryModeModel, PulledAccountModel
 from chalicelib.store.engagement import CommentModel, LikeModel, VoteModel
 from chalicelib.store.fanout_progress import FanoutProgressModel
 from chalicelib.store.fingerprints import FingerprintModel
@@ -19,7 +20,6 @@ from chalicelib.store.grading import (
     StatusSnapshotModel,
 )
 from chalicelib.store.hot_list import HotListModel
-from chalicelib.store.hybrid import DeliveryModeModel, PulledAccountModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.inbox import InboxModel
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
@@ -33,4 +33,5 @@ ALL_MODELS: list[type[Model]] = [
     FingerprintModel, StrikeModel, AuditModel,
     FanRosterModel, DeliveryModeModel, PulledAccountModel,
     GradingRunModel, GradingShardModel, GradingChunkModel, GradeRecordModel, StatusSnapshotModel,
+    AppliedActivityModel,
 ]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from app import app
 from chalicelib.domain import clock
-from chalicelib.domain.cursor import encode_cursor
+from chalicelib.domain.cursor import cursor_scope, encode_cursor
 from chalicelib.domain.posts import feed_key
 from chalicelib.services.moderation_chain import fingerprint_scheme
 from chalicelib.store.batch import batch_write
@@ -177,8 +177,10 @@ def test_the_third_violation_sends_the_account_to_h1_and_release_restores_w1(api
     # Then it is back in W1 with a clean slate, audited, and publishes again
     assert released.status == 200 and released.json["tier"] == "W1"
     assert moderator(api).get(f"/moderation/accounts/{account['account_id']}/strikes").json["items"] == []
-    assert [e["action"] for e in moderator(api).get(
-        f"/moderation/audit?account_id={account['account_id']}").json["items"]][:2] == ["release", "blackroom"]
+    # (the third rejection and the automatic send share one instant, so only the release's place is fixed)
+    actions = [e["action"] for e in moderator(api).get(
+        f"/moderation/audit?account_id={account['account_id']}").json["items"]]
+    assert actions[0] == "release" and sorted(actions[1:3]) == ["blackroom", "reject"]
     fresh = publish(api, "m1", account["account_id"], nine_grid("冬季新款围巾到货，羊绒混纺"))
     run_workers()
     assert feed_ids(api, "f1") == [fresh["post_id"]]
@@ -325,7 +327,8 @@ def test_moderation_is_for_moderators_and_bad_requests_are_4xx(api, run_workers)
     assert mod.get("/moderation/audit").status == 400
     assert mod.get("/moderation/audit?account_id=a&actor=b").status == 400
     assert mod.get("/moderation/queue?cursor=bad").status == 400
-    foreign = encode_cursor({"account_id": "someone-else", "entry_id": "01J0000000000000000000000"})
+    foreign = encode_cursor({"account_id": "someone-else", "entry_id": "01J0000000000000000000000"},
+                            cursor_scope("/moderation/audit", "mod", account_id="someone-else"))
     assert mod.get(f"/moderation/audit?account_id={account['account_id']}&cursor={foreign}").status == 400
     assert mod.get("/moderation/queue?limit=0").status == 400
     assert PostModel.get(post["post_id"]).status == "published"

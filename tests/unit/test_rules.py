@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from chalicelib.domain import clock
-from chalicelib.domain.cursor import decode_cursor, encode_cursor, parse_limit
+from chalicelib.domain.cursor import cursor_scope, decode_cursor, encode_cursor, parse_limit
 from chalicelib.domain.errors import InvalidInput, QuotaExceeded
-from chalicelib.domain.feed import FeedEntry, merge_newest, shows_in_feed
+from chalicelib.domain.feed import shows_in_feed
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.moderation.chain import (
     APPROVE,
@@ -21,6 +23,7 @@ from chalicelib.domain.moderation.chain import (
     load_chain_config,
     run_chain,
 )
+from chalicelib.domain.moderation.hooks import SHIPPED_HOOKS
 from chalicelib.domain.posts import check_post_rules, feed_key, section_of
 from chalicelib.domain.quota import quota_charge, quota_exceeded
 from chalicelib.domain.tiers import daily_quota_for, hot_list_eligible
@@ -50,16 +53,42 @@ class TestQuota:
         assert error.headers["Retry-After"] == str(2 * 3600)
 
 
+FEED = cursor_scope("/me/feed", "u1", section="all")
+
+
 class TestCursor:
     def test_round_trip(self) -> None:
         position = {"before": "0001#abc", "served": "20"}
-        assert decode_cursor(encode_cursor(position), ("before", "served")) == position
+        assert decode_cursor(encode_cursor(position, FEED), ("before", "served"), FEED) == position
 
-    @pytest.mark.parametrize("token", ["%%%", "bm90IGpzb24", encode_cursor({"other": "x"}),
-                                       encode_cursor({"before": ""})])
+    @pytest.mark.parametrize("token", ["%%%", "bm90IGpzb24", encode_cursor({"other": "x"}, FEED),
+                                       encode_cursor({"before": ""}, FEED)])
     def test_a_made_up_cursor_is_a_400(self, token: str) -> None:
         with pytest.raises(InvalidInput):
-            decode_cursor(token, ("before",))
+            decode_cursor(token, ("before",), FEED)
+
+    @pytest.mark.parametrize("other", [cursor_scope("/me/feed", "u2", section="all"),
+                                       cursor_scope("/me/feed", "u1", section="video"),
+                                       cursor_scope("/me/following", "u1", section="all")])
+    def test_a_cursor_of_another_caller_list_or_filter_is_a_400_naming_it(self, other) -> None:
+        token = encode_cursor({"before": "0001#abc"}, FEED)
+        with pytest.raises(InvalidInput) as refused:
+            decode_cursor(token, ("before",), other)
+        assert refused.value.details == [{"pointer": "/cursor",
+                                          "message": "was issued for another list, caller or filter"}]
+
+    def test_key_attributes_come_from_the_request_never_the_token(self) -> None:
+        # Given a following cursor: user_id is the partition the page is read from
+        mine = cursor_scope("/me/following", "u1", user_id="u1")
+        token = encode_cursor({"user_id": "u1", "account_id": "a9", "followed_at": "2024"}, mine)
+        # The token does not carry the partition, and decoding fills it in from the scope
+        assert "u1" not in base64.urlsafe_b64decode(token + "==").decode().split('"p"')[1]
+        assert decode_cursor(token, ("user_id", "account_id", "followed_at"), mine)["user_id"] == "u1"
+        # And a token made up with the right scope digest that tries to carry another partition is refused
+        raw = json.dumps({"s": mine.digest, "p": {"user_id": "u2", "account_id": "a9", "followed_at": "2024"}})
+        forged = base64.urlsafe_b64encode(raw.encode()).decode()
+        with pytest.raises(InvalidInput):
+            decode_cursor(forged, ("user_id", "account_id", "followed_at"), mine)
 
     @pytest.mark.parametrize("raw", ["0", "101", "-1", "abc", "1.5"])
     def test_limit_out_of_range(self, raw: str) -> None:
@@ -68,13 +97,7 @@ class TestCursor:
         assert parse_limit(None) == 20 and parse_limit("100") == 100
 
 
-class TestFeedMerge:
-    def test_merges_newest_first_without_duplicates(self) -> None:
-        pushed = [FeedEntry("0005#e", "e", "a"), FeedEntry("0003#c", "c", "a"), FeedEntry("0001#a", "a", "a")]
-        pulled = [FeedEntry("0004#d", "d", "h"), FeedEntry("0003#c", "c", "a"), FeedEntry("0002#b", "b", "h")]
-        assert [e.post_id for e in merge_newest([pushed, pulled], 10)] == ["e", "d", "c", "b", "a"]
-        assert [e.post_id for e in merge_newest([pushed, pulled], 2)] == ["e", "d"]
-
+class TestFeedVisibility:
     def test_only_published_posts_of_followed_accounts_show(self) -> None:
         assert shows_in_feed("published", True)
         assert not shows_in_feed("removed", True)
@@ -134,7 +157,7 @@ class TestHookChain:
     @staticmethod
     def configured_chain() -> list:
         # The shipped chain with in-memory stand-ins for the services its hooks read.
-        return build_chain(load_chain_config(), FakeFingerprintIndex(shipped_scheme()).services())
+        return build_chain(load_chain_config(), FakeFingerprintIndex(shipped_scheme()).services(), hooks=SHIPPED_HOOKS)
 
     @pytest.mark.parametrize("text", ["欢迎加微信下单", "加 V：abc123", "进ＱＱ群领券", "刷单返现", "加-微-信"])
     def test_configured_chain_rejects_diversion_and_fraud(self, text: str) -> None:
@@ -146,8 +169,14 @@ class TestHookChain:
 
     def test_a_hook_missing_its_service_is_a_configuration_error(self) -> None:
         with pytest.raises(ValueError, match="needs the .* service"):
-            build_chain(load_chain_config())
+            build_chain(load_chain_config(), hooks=SHIPPED_HOOKS)
+
+    def test_the_shipped_configuration_names_only_hooks_of_the_shipped_table(self) -> None:
+        # Given the shipped chain file and hook table / When their names are compared
+        configured = {entry["hook"] for entry in load_chain_config()["chain"]}
+        # Then every configured hook has a factory (a hook left out fails here, not at the first message)
+        assert configured <= set(SHIPPED_HOOKS)
 
     def test_unknown_hook_in_configuration_is_an_error(self) -> None:
         with pytest.raises(ValueError):
-            build_chain({"chain": [{"hook": "does_not_exist"}]})
+            build_chain({"chain": [{"hook": "does_not_exist"}]}, hooks=SHIPPED_HOOKS)

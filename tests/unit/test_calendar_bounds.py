@@ -53,7 +53,8 @@ def test_timestamps_at_the_ends_of_time_are_not_timestamps(text: str) -> None:
 def test_a_missed_monthly_run_stays_runnable_for_45_days_with_its_fan_days_kept() -> None:
     from datetime import timedelta
 
-    from chalicelib.domain.grading import grading_config, local_midnight
+    from chalicelib.domain.clock import local_midnight
+    from chalicelib.domain.grading import grading_config
     from chalicelib.store.activity import FAN_DAY_TTL_DAYS, _expiry
 
     # Given November's run, missed until 45 days after 1 November (Asia/Shanghai)

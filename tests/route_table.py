@@ -74,7 +74,7 @@ ROUTES: dict[str, Rule] = {
     "PUT /accounts/{account_id}/labels/{label}": Rule(OPERATOR),
     "DELETE /accounts/{account_id}/labels/{label}": Rule(OPERATOR),
     # Following and fan groups
-    "PUT /me/following/{account_id}": Rule(ANY_USER),
+    "PUT /me/following/{account_id}": Rule(ANY_USER - OWNER),  # nobody follows their own account
     "DELETE /me/following/{account_id}": Rule(ANY_USER),
     "GET /me/following": Rule(ANY_USER),
     "GET /accounts/{account_id}/followers": Rule(OWNER),

@@ -26,7 +26,7 @@ def follow(principal: Principal, account_id: str) -> dict[str, Any]:
     if account.owner_id == principal.user_id:
         # An owner following their own account would count as a fan and take its own posts into the feed.
         raise Forbidden("you cannot follow an account you own",
-                           details=[{"pointer": "/account_id", "message": "is your own account"}])
+                           details=[{"pointer": "/path/account_id", "message": "is your own account"}])
     now = clock.now()
     if follows.follow(account_id, principal.user_id, now, int(account.follower_count)):
         activity.record_follow_change(principal.user_id, account_id, followed=True)

@@ -35,6 +35,7 @@ from chalicelib.domain.grading import (
     metrics_from,
     status_for,
     tally_day,
+    tier_at,
 )
 from chalicelib.domain.messages import GradingShardMessage
 from chalicelib.observability import ACCOUNTS_GRADED, count
@@ -135,7 +136,7 @@ def map_shard(run: store.GradingRunModel, source: str, segment: int) -> dict[str
     attempt = secrets.token_hex(4)
     writer = ChunkWriter(run, source, segment, attempt)
     if source == "accounts":
-        rows = _map_accounts(writer, segment, total)
+        rows = _map_accounts(writer, segment, total, run.started_at)
     elif source == "days":
         rows = _map_days(writer, _window(run), segment, total)
     elif source == "fans":
@@ -155,12 +156,14 @@ def _epoch(serialized: str | None) -> float:
     return datetime.strptime(serialized, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
 
 
-def _map_accounts(writer: ChunkWriter, segment: int, total: int) -> int:
+def _map_accounts(writer: ChunkWriter, segment: int, total: int, started_at: datetime) -> int:
     rows = 0
     for page in store.scan_accounts(segment, total, SCAN_PAGE_LIMIT):
-        for account_id, tier, status, followers, created_at, graded_month in page:
+        for account_id, tier, status, followers, created_at, graded_month, changes in page:
             rows += 1
-            writer.add(account_id, [account_id, tier, status, followers, _epoch(created_at), graded_month])
+            # The tier as it stood when the run started (a move to H1 or back since is not this run's).
+            writer.add(account_id, [account_id, tier_at(tier, changes, started_at), status, followers,
+                                    _epoch(created_at), graded_month])
     return rows
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
@@ -49,6 +50,9 @@ class AccountModel(Model):
     tier_status = UnicodeAttribute(null=True)
     # The month (YYYY-MM) whose grading last changed this account: a rerun never applies it twice.
     last_graded_month = UnicodeAttribute(null=True)
+    # "<epoch ms, 13 digits>#<tier before>" per moderation move (H1 and back), oldest first:
+    # a grading run grades the tier an account had when the run started (domain.grading.tier_at).
+    tier_changes = ListAttribute(of=UnicodeAttribute, null=True)
     follower_count = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
     # Auto 上新 (services/new_products.py): the owner's switch (unset = on) and the

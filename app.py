@@ -3,8 +3,10 @@
 from chalice import Chalice
 
 from chalicelib.api import accounts, engagement, feed, following, hot, meta, moderation, posts, stats
+from chalicelib.api import discovery as discovery_api
 from chalicelib.api import grading as grading_api
 from chalicelib.api.middleware import normalise_errors
+from chalicelib.events import discovery as discovery_events
 from chalicelib.events import engagement as engagement_events
 from chalicelib.events import grading as grading_events
 from chalicelib.events import pipeline
@@ -13,5 +15,6 @@ app = Chalice(app_name="weitao")
 app.register_middleware(normalise_errors, "http")
 
 for blueprint in (meta.bp, accounts.bp, following.bp, posts.bp, feed.bp, pipeline.bp, engagement.bp, stats.bp, hot.bp,
-                  engagement_events.bp, moderation.bp, grading_api.bp, grading_events.bp):
+                  engagement_events.bp, moderation.bp, grading_api.bp, grading_events.bp, discovery_api.bp,
+                  discovery_events.bp):
     app.register_blueprint(blueprint)

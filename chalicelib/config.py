@@ -56,6 +56,12 @@ class Settings:
     grading_max_shards: int = field(default_factory=lambda: _int("GRADING_MAX_SHARDS", 2_000))
     # Concurrent conditional tier updates inside one reduce shard.
     grading_write_threads: int = field(default_factory=lambda: _int("GRADING_WRITE_THREADS", 8))
+    # Related-accounts job (services/suggestion_runs.py): accounts per shard (each costs at most
+    # about follower_sample + 4 store calls, whatever its size), the cap on shards, and the
+    # concurrent follower reads inside one shard.
+    suggestion_accounts_per_shard: int = field(default_factory=lambda: _int("SUGGESTION_ACCOUNTS_PER_SHARD", 500))
+    suggestion_max_shards: int = field(default_factory=lambda: _int("SUGGESTION_MAX_SHARDS", 10_000))
+    suggestion_read_threads: int = field(default_factory=lambda: _int("SUGGESTION_READ_THREADS", 8))
     # Signs the stats-chart links owners open in a browser; with hs256 dev tokens the
     # token secret serves when unset, deployed (cognito) links are off until it is set.
     chart_link_secret: str = field(default_factory=lambda: os.environ.get("CHART_LINK_SECRET", ""))

@@ -46,6 +46,10 @@ QUEUES = {
     # One grading shard per message (services/grading_shards.py); bounded so a run does not
     # take every write unit of the account.
     "grading": QueueSpec(settings.queue("grading"), consumer_timeout_s=600, batch_size=1, max_concurrency=50),
+    # One related-accounts shard per message (services/suggestion_runs.py).
+    "suggestions": QueueSpec(settings.queue("suggestions"), consumer_timeout_s=600, batch_size=1, max_concurrency=20),
+    # Commerce signals from the shop platform, up to 100 per message.
+    "signals": QueueSpec(settings.queue("signals"), consumer_timeout_s=60, batch_size=10),
 }
 
 

@@ -7,6 +7,14 @@ from pynamodb.models import Model
 from chalicelib.store.accounts import AccountModel, AccountNameModel, HandleModel
 from chalicelib.store.activity import AccountDayModel, AccountHourModel, FanDayModel
 from chalicelib.store.audit import AuditModel
+from chalicelib.store.discovery import (
+    DiscoveryProfileModel,
+    DismissalModel,
+    PopularListModel,
+    SignalModel,
+    SuggestionRunModel,
+    SuggestionShardModel,
+)
 from chalicelib.store.engagement import CommentModel, LikeModel, VoteModel
 from chalicelib.store.fanout_progress import FanoutProgressModel
 from chalicelib.store.fingerprints import FingerprintModel
@@ -19,6 +27,7 @@ from chalicelib.store.grading import (
     StatusSnapshotModel,
 )
 from chalicelib.store.hot_list import HotListModel
+from chalicelib.store.hot_picks import HotPickModel
 from chalicelib.store.hybrid import DeliveryModeModel, PulledAccountModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.inbox import InboxModel
@@ -33,4 +42,6 @@ ALL_MODELS: list[type[Model]] = [
     FingerprintModel, StrikeModel, AuditModel,
     FanRosterModel, DeliveryModeModel, PulledAccountModel,
     GradingRunModel, GradingShardModel, GradingChunkModel, GradeRecordModel, StatusSnapshotModel,
+    DiscoveryProfileModel, PopularListModel, SignalModel, DismissalModel, SuggestionRunModel, SuggestionShardModel,
+    HotPickModel,
 ]

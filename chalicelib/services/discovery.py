@@ -51,6 +51,7 @@ FOLLOWED_CATEGORIES = 3  # popular lists of the user's most-followed categories
 SIGNALS_READ = 200
 DISMISSALS_READ = 500
 SIGNALS_PER_MESSAGE = 100
+MAX_SIGNALS = 500
 _ID = re.compile(r"[^\s\x00-\x1f]{1,128}")
 
 
@@ -138,18 +139,38 @@ def accept_signals(principal: Principal, body: Any) -> dict[str, Any]:
     Nothing is queued unless the whole batch is valid, so a client fixes and resends it whole.
     """
     principal.require(OPERATOR)
-    signals = validate("signals", body)["signals"]
+    details: list[dict[str, str]] = []
+    raw = body.get("signals") if isinstance(body, dict) else None
+    if isinstance(raw, list) and len(raw) > MAX_SIGNALS:  # refused before validating thousands of items
+        raise InvalidInput(f"at most {MAX_SIGNALS} signals per batch",
+                           details=[{"pointer": "/signals", "message": f"has {len(raw)} items; at most {MAX_SIGNALS}"}])
+    try:
+        validate("signals", body)
+    except InvalidInput as refused:
+        details += refused.details
+    signals = body.get("signals") if isinstance(body, dict) else None
+    if not isinstance(signals, list) or not 1 <= len(signals) <= MAX_SIGNALS:
+        raise InvalidInput(f"signals must be a list of 1 to {MAX_SIGNALS} items",
+                           details=details or [{"pointer": "/signals", "message": f"1 to {MAX_SIGNALS} items"}])
     config = discovery_config()
     now = clock.now()
     oldest = now - timedelta(days=config.signal_days)
-    details: list[dict[str, str]] = []
     parsed: list[dict[str, str]] = []
+    account_ids: dict[int, str] = {}
     for index, signal in enumerate(signals):
-        for field in ("user_id", "account_id"):
-            if not _ID.fullmatch(signal[field]):
-                details.append(_bad(index, field, "must be 1 to 128 characters without spaces or control characters"))
+        if not isinstance(signal, dict):
+            continue  # the schema named it
+        for name in ("user_id", "account_id"):
+            value = signal.get(name)
+            if isinstance(value, str) and not _ID.fullmatch(value):
+                details.append(_bad(index, name, "must be 1 to 128 characters without spaces or control characters"))
+            elif isinstance(value, str) and name == "account_id":
+                account_ids[index] = value
+        at_text = signal.get("at")
+        if not isinstance(at_text, str):
+            continue
         try:
-            at = clock.parse_rfc3339(signal["at"])
+            at = clock.parse_rfc3339(at_text)
         except ValueError:
             details.append(_bad(index, "at", "must be an RFC 3339 time with an offset"))
             continue
@@ -158,14 +179,14 @@ def accept_signals(principal: Principal, body: Any) -> dict[str, Any]:
         elif at < oldest:
             details.append(_bad(index, "at", f"is older than {config.signal_days} days (signals are kept that long)"))
         parsed.append({**signal, "at": at.isoformat()})
-    known = accounts_by_ids(list({s["account_id"] for s in signals if _ID.fullmatch(s["account_id"])}))
-    for index, signal in enumerate(signals):
-        if _ID.fullmatch(signal["account_id"]) and signal["account_id"] not in known:
-            details.append(_bad(index, "account_id", "is not a known account"))
+    known = accounts_by_ids(list(set(account_ids.values())))
+    details += [_bad(index, "account_id", "is not a known account")
+                for index, account_id in account_ids.items() if account_id not in known]
     if details:
-        details.sort(key=lambda d: [int(p) if p.isdigit() else p for p in d["pointer"].split("/")[1:]])
-        raise InvalidInput(f"{len(details)} problems in the signals: " + ", ".join(d["pointer"] for d in details[:5]),
-                           details=details)
+        unique = list({(d["pointer"], d["message"]): d for d in details}.values())
+        unique.sort(key=lambda d: [p.zfill(6) if p.isdigit() else p for p in d["pointer"].split("/")])
+        raise InvalidInput(f"{len(unique)} problems in the signals: " + ", ".join(d["pointer"] for d in unique[:5]),
+                           details=unique)
     queues.send_many("signals", [{"signals": parsed[i:i + SIGNALS_PER_MESSAGE]}
                                  for i in range(0, len(parsed), SIGNALS_PER_MESSAGE)])
     return {"accepted": len(parsed)}

@@ -257,7 +257,7 @@ def test_a_suggestions_page_costs_a_bounded_number_of_store_calls(world: Communi
 def test_a_rerun_is_idempotent_and_a_redelivered_shard_is_skipped(world: Communities, monkeypatch) -> None:
     # Given a run split into several shards
     api = world.api
-    monkeypatch.setattr(settings, "suggestion_accounts_per_shard", 2)
+    monkeypatch.setattr(settings, "suggestion_accounts_per_shard", 3)
     start = clock.now() + timedelta(minutes=5)
     clock.set_now(lambda: start)
     try:

@@ -70,16 +70,18 @@ class Ranked:
     score: float
 
 
-def may_enter(status: str, tier: str) -> bool:
-    """Published posts of accounts whose tier has hot-list eligibility; never H1 or unknown tiers."""
-    if status != "published" or tier == PENALTY_TIER or tier not in tier_config()["tiers"]:
+def may_enter(status: str, tier: str, targeted: bool = False) -> bool:
+    """Published posts of accounts whose tier has hot-list eligibility; never H1 or unknown tiers,
+    never a post limited to fan groups (the list is public)."""
+    if targeted or status != "published" or tier == PENALTY_TIER or tier not in tier_config()["tiers"]:
         return False
     return hot_list_eligible(tier)
 
 
-def may_be_picked(status: str, tier: str) -> bool:
-    """An operator's pick (人工精选) overrides tier eligibility, never the exclusions: published, not H1."""
-    return status == "published" and tier != PENALTY_TIER and tier in tier_config()["tiers"]
+def may_be_picked(status: str, tier: str, targeted: bool = False) -> bool:
+    """An operator's pick (人工精选) overrides tier eligibility, never the exclusions: published, not H1,
+    not limited to fan groups."""
+    return not targeted and status == "published" and tier != PENALTY_TIER and tier in tier_config()["tiers"]
 
 
 def engagement(candidate: Candidate, config: HotListConfig) -> float:

@@ -17,10 +17,11 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.auth import OPERATOR, Principal
 from chalicelib.domain import clock
-from chalicelib.domain.cursor import cursor_int, decode_cursor, encode_cursor
+from chalicelib.domain.cursor import cursor_int, cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.ranking import ALL, Candidate, hot_list_config, may_be_picked, may_enter, rank, recent_buckets
 from chalicelib.domain.tiers import PENALTY_TIER
+from chalicelib.domain.visibility import is_targeted
 from chalicelib.services.views import post_view
 from chalicelib.store import audit, hot_picks
 from chalicelib.store import hot_list as store
@@ -34,6 +35,18 @@ MAX_CATEGORY_CHARS = 64
 MAX_PICK_DAYS = 30
 
 
+def _may_enter(post: Any, tier: str) -> bool:
+    return may_enter(post.status, tier, is_targeted(post.audience_groups))
+
+
+def _targeted(post: Any) -> bool:
+    return is_targeted(post.audience_groups)
+
+
+def _may_be_picked(post: Any, tier: str) -> bool:
+    return may_be_picked(post.status, tier, _targeted(post))
+
+
 def rebuild_hot_list(now: datetime | None = None) -> dict[str, Any]:
     """Rank the window's posts and store the overall and per-category lists."""
     now = now or clock.now()
@@ -43,7 +56,7 @@ def rebuild_hot_list(now: datetime | None = None) -> dict[str, Any]:
     candidates = []
     for post in posts.values():
         account = accounts.get(post.account_id)
-        if account is None or post.published_at is None or not may_enter(post.status, account.tier):
+        if account is None or post.published_at is None or not _may_enter(post, account.tier):
             continue
         candidates.append(Candidate(
             post_id=post.post_id, category=account.category, published_at=post.published_at,
@@ -70,7 +83,8 @@ def hot_list(principal: Principal, category: str | None, limit: int, cursor: str
     if category is not None and not 0 < len(category.strip()) <= MAX_CATEGORY_CHARS:
         raise InvalidInput(f"category must be 1 to {MAX_CATEGORY_CHARS} characters",
                            details=[{"pointer": "/category", "message": f"1 to {MAX_CATEGORY_CHARS} characters"}])
-    position = decode_cursor(cursor, ("offset",))
+    scope = cursor_scope("/hot", principal.user_id, category=category)
+    position = decode_cursor(cursor, ("offset",), scope)
     offset = cursor_int(position, "offset") if position else 0
     list_id = store.category_list_id(category) if category else store.ALL_LIST
     stored = store.get_list(list_id)
@@ -87,15 +101,14 @@ def hot_list(principal: Principal, category: str | None, limit: int, cursor: str
         is_pick = post_id in picked
         if post is None or account is None:
             continue
-        allowed = may_be_picked(post.status, account.tier) if is_pick else may_enter(post.status, account.tier)
-        if not allowed:
+        if not (_may_be_picked(post, account.tier) if is_pick else _may_enter(post, account.tier)):
             continue
         items.append({**post_view(post), "handle": account.handle, "display_name": account.display_name,
                       "category": account.category, "rank": rank_index, "score": scores.get(post_id, 0.0),
                       "picked": is_pick})
     more = offset + limit < len(combined)
     return {"items": items, "category": category, "computed_at": clock.rfc3339(stored.computed_at) if stored else None,
-            "next_cursor": encode_cursor({"offset": str(offset + limit)}) if more else None}
+            "next_cursor": encode_cursor({"offset": str(offset + limit)}, scope) if more else None}
 
 
 def pick(principal: Principal, post_id: str, body: Any) -> dict[str, Any]:
@@ -116,8 +129,9 @@ def pick(principal: Principal, post_id: str, body: Any) -> dict[str, Any]:
         raise InvalidInput("category must not be blank", details=[{"pointer": "/category", "message": "is blank"}])
     post = get_post(post_id)
     account = get_account(post.account_id)
-    if not may_be_picked(post.status, account.tier):
-        why = "its account is in H1" if account.tier == PENALTY_TIER else f"it is {post.status}"
+    if not _may_be_picked(post, account.tier):
+        why = ("its account is in H1" if account.tier == PENALTY_TIER else
+               "it is limited to fan groups" if _targeted(post) else f"it is {post.status}")
         raise Conflict(f"post {post_id} cannot be picked: {why}")
     saved = hot_picks.pin(post_id, post.account_id, category, until, principal.user_id, now)
     audit.append(audit_entry(post.account_id, "hot_pick", principal.user_id, f"picked into {saved.list_id}", now,

@@ -114,9 +114,10 @@ class Settings:
     # Concurrent conditional tier updates inside one reduce shard.
     grading_write_threads: int = field(default_factory=lambda: _int("GRADING_WRITE_THREADS", 8))
     # Related-accounts job (services/suggestion_runs.py): accounts per shard (each costs at most
-    # about follower_sample + 4 store calls, whatever its size), the cap on shards, and the
-    # concurrent follower reads inside one shard.
-    suggestion_accounts_per_shard: int = field(default_factory=lambda: _int("SUGGESTION_ACCOUNTS_PER_SHARD", 500))
+    # about follower_sample + 4 store calls whatever its size: 2,000 accounts stay far below
+    # Lambda's 15 minutes even if all were large), the cap on shards, and the concurrent
+    # follower reads inside one shard.
+    suggestion_accounts_per_shard: int = field(default_factory=lambda: _int("SUGGESTION_ACCOUNTS_PER_SHARD", 2_000))
     suggestion_max_shards: int = field(default_factory=lambda: _int("SUGGESTION_MAX_SHARDS", 10_000))
     suggestion_read_threads: int = field(default_factory=lambda: _int("SUGGESTION_READ_THREADS", 8))
     # Signs the stats-chart links owners open in a browser; with hs256 dev tokens the

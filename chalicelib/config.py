@@ -69,6 +69,9 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "grading_accounts_per_bucket": (1, 10**7),
     "grading_max_shards": (1, 100_000),
     "grading_write_threads": (1, 64),
+    "suggestion_accounts_per_shard": (1, 100_000),
+    "suggestion_max_shards": (1, 100_000),
+    "suggestion_read_threads": (1, 64),
 }
 
 

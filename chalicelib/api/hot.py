@@ -13,14 +13,15 @@ from chalicelib.services import hot_list
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "/hot", "GET", "The hot list, overall or of one account category", query=("category", "limit", "cursor"))
+@endpoint(bp, "/hot", "GET", "The hot list, overall or of one account category", query=("category", "limit", "cursor"),
+          response="hot_list")
 def read_hot_list(call: Call) -> dict[str, Any]:
     return hot_list.hot_list(call.principal, call.query("category"), parse_limit(call.query("limit")),
                              call.query("cursor"))
 
 
 @endpoint(bp, "/ops/hot/picks/{post_id}", "PUT", "Pin a published post into the hot list until a time (operator)",
-          request_schema="hot_pick")
+          request_schema="hot_pick", statuses=(200, 409), response="hot_pick_view")
 def pick_hot_post(call: Call, post_id: str) -> dict[str, Any]:
     call.principal.require("operator")
     return hot_list.pick(call.principal, post_id, call.json())

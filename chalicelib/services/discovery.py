@@ -24,8 +24,6 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from chalicelib.auth import OPERATOR, Principal
 from chalicelib.domain import clock
 from chalicelib.domain.discovery import (
@@ -45,7 +43,6 @@ from chalicelib.store import follows, queues
 from chalicelib.store.accounts import accounts_by_ids, get_account
 from chalicelib.validation import validate
 
-logger = Logger(service="weitao-discovery")
 LIVE_POST_CHECKS = 5
 FOLLOWED_CATEGORIES = 3  # popular lists of the user's most-followed categories
 SIGNALS_READ = 200

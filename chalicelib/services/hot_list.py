@@ -13,8 +13,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from chalicelib.auth import OPERATOR, Principal
 from chalicelib.domain import clock
 from chalicelib.domain.cursor import cursor_int, cursor_scope, decode_cursor, encode_cursor
@@ -22,6 +20,7 @@ from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.ranking import ALL, Candidate, hot_list_config, may_be_picked, may_enter, rank, recent_buckets
 from chalicelib.domain.tiers import PENALTY_TIER
 from chalicelib.domain.visibility import is_targeted
+from chalicelib.observability import logger
 from chalicelib.services.views import post_view
 from chalicelib.store import audit, hot_picks
 from chalicelib.store import hot_list as store
@@ -30,7 +29,6 @@ from chalicelib.store.audit import audit_entry
 from chalicelib.store.posts import get_post, posts_by_ids
 from chalicelib.validation import validate
 
-logger = Logger(service="weitao-hot-list")
 MAX_CATEGORY_CHARS = 64
 MAX_PICK_DAYS = 30
 

@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from aws_lambda_powertools import Logger
-
 from chalicelib.auth import OPERATOR, Principal
 from chalicelib.config import settings
 from chalicelib.domain import clock
@@ -49,12 +47,12 @@ from chalicelib.domain.discovery import (
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.grading import shard_count
 from chalicelib.domain.tiers import PENALTY_TIER
+from chalicelib.observability import logger
 from chalicelib.store import discovery as store
 from chalicelib.store import queues
 from chalicelib.store.accounts import AccountModel
 from chalicelib.store.grading import table_size
 
-logger = Logger(service="weitao-discovery")
 SCAN_PAGE_LIMIT: int | None = None  # tests make it small to cross pages
 FOLLOWS_CACHE_USERS = 50_000  # sampled followers' follow lists a shard keeps (≈ 50 ids each)
 

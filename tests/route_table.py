@@ -175,8 +175,10 @@ def _suggestion_run(api: Any, world: World) -> None:
 
     from chalicelib.store.discovery import SuggestionRunModel, create_run
 
+    summary = {"accounts": 0, "with_related": 0, "related_entries": 0, "sampled_followers": 0, "store_calls": 0,
+               "store_calls_per_account": 0.0, "popular_lists": 0}
     create_run(SuggestionRunModel(world.month, status="done", started_at=datetime.now(UTC), segments=1,
-                                  summary={"accounts": 0}))
+                                  summary=summary))
 
 
 # Discovery: suggestions are the caller's own; signals, runs and hot-list picks are operators'.

@@ -20,6 +20,7 @@ from pynamodb.models import Model
 from chalicelib.store.accounts import AccountModel, AccountNameModel, HandleModel
 from chalicelib.store.activity import AccountDayModel, AccountHourModel, AppliedActivityModel, FanDayModel
 from chalicelib.store.audit import AuditModel
+from chalicelib.store.delivery_state import DeliveryModeModel, PulledAccountModel
 from chalicelib.store.discovery import (
     DiscoveryProfileModel,
     DismissalModel,
@@ -41,7 +42,6 @@ from chalicelib.store.grading import (
 )
 from chalicelib.store.hot_list import HotListModel
 from chalicelib.store.hot_picks import HotPickModel
-from chalicelib.store.hybrid import DeliveryModeModel, PulledAccountModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.inbox import InboxModel
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
@@ -152,6 +152,8 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             writes(StrikeModel),
             writes(AuditModel),
             writes(AccountDayModel),  # posts published per day
+            writes(IdempotencyModel),  # the once-marker that makes that count idempotent
+            writes(QuotaCounterModel),  # a hook rejection gives the day's quota slot back
         ),
         sends=("fanout", "activity"),
     ),

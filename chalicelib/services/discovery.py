@@ -37,7 +37,7 @@ from chalicelib.domain.discovery import (
 )
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.tiers import PENALTY_TIER
-from chalicelib.services.views import account_view
+from chalicelib.services.representations import account_view
 from chalicelib.store import discovery as store
 from chalicelib.store import follows, queues
 from chalicelib.store.accounts import accounts_by_ids, get_account

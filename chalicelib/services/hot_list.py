@@ -21,7 +21,7 @@ from chalicelib.domain.ranking import ALL, Candidate, hot_list_config, may_be_pi
 from chalicelib.domain.tiers import PENALTY_TIER
 from chalicelib.domain.visibility import is_targeted
 from chalicelib.observability import logger
-from chalicelib.services.views import post_view
+from chalicelib.services.representations import post_view
 from chalicelib.store import audit, hot_picks
 from chalicelib.store import hot_list as store
 from chalicelib.store.accounts import accounts_by_ids, get_account

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from pynamodb.attributes import UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -14,8 +13,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.config import settings
 from chalicelib.domain.errors import NotFound
 from chalicelib.store.accounts import AccountModel
-from chalicelib.store.base import TableMeta, conditions_failed, flat_key, raw_key
-from chalicelib.store.batch import batch_get, key_of
+from chalicelib.store.base import TableMeta, applied, flat_key, raw_key, transaction_failures
 from chalicelib.store.roster import FanRosterModel, member, roster_page
 
 
@@ -51,21 +49,17 @@ def follow(account_id: str, user_id: str, at: datetime, follower_count: int | No
     if follower_count is None:
         follower_count = _follower_count(account_id)
     page = roster_page(user_id, follower_count)
-    try:
-        with TransactWrite(connection=FollowModel._get_connection().connection) as tx:
-            tx.save(FollowModel(account_id, user_id, followed_at=at, roster_page=page),
-                    condition=FollowModel.user_id.does_not_exist())
-            tx.update(AccountModel(account_id), actions=[AccountModel.follower_count.add(1)],
-                      condition=AccountModel.account_id.exists())
-            tx.update(FanRosterModel(account_id, page), actions=[FanRosterModel.members.add({member(user_id, at)})])
-    except TransactWriteError as error:
-        failed = conditions_failed(error)
-        if len(failed) >= 2 and failed[1]:
-            raise NotFound(f"account {account_id} not found") from None
-        if failed and failed[0]:
-            return False
-        raise
-    return True
+    def write(tx: TransactWrite) -> None:
+        tx.save(FollowModel(account_id, user_id, followed_at=at, roster_page=page),
+                condition=FollowModel.user_id.does_not_exist())
+        tx.update(AccountModel(account_id), actions=[AccountModel.follower_count.add(1)],
+                  condition=AccountModel.account_id.exists())
+        tx.update(FanRosterModel(account_id, page), actions=[FanRosterModel.members.add({member(user_id, at)})])
+
+    failed = transaction_failures(FollowModel, write)  # [follow, account, roster]
+    if len(failed) >= 2 and failed[1]:
+        raise NotFound(f"account {account_id} not found")
+    return not failed  # the follow existed
 
 
 def unfollow(account_id: str, user_id: str) -> bool:
@@ -79,21 +73,19 @@ def unfollow(account_id: str, user_id: str) -> bool:
             current = FollowModel.get(account_id, user_id, consistent_read=True)
         except FollowModel.DoesNotExist:
             return False
-        try:
-            with TransactWrite(connection=FollowModel._get_connection().connection) as tx:
-                tx.delete(current, condition=FollowModel.followed_at == current.followed_at)
-                tx.update(AccountModel(account_id), actions=[AccountModel.follower_count.add(-1)],
-                          condition=AccountModel.account_id.exists())
-                if current.roster_page:
-                    tx.update(FanRosterModel(account_id, current.roster_page),
-                              actions=[FanRosterModel.members.delete({member(user_id, current.followed_at)})])
-        except TransactWriteError as error:
-            failed = conditions_failed(error)
-            if len(failed) >= 2 and failed[1]:
-                return False
-            if failed and failed[0]:
-                continue  # unfollowed (and maybe followed again) meanwhile: look again
-            raise
+        def write(tx: TransactWrite, current: FollowModel = current) -> None:
+            tx.delete(current, condition=FollowModel.followed_at == current.followed_at)
+            tx.update(AccountModel(account_id), actions=[AccountModel.follower_count.add(-1)],
+                      condition=AccountModel.account_id.exists())
+            if current.roster_page:
+                tx.update(FanRosterModel(account_id, current.roster_page),
+                          actions=[FanRosterModel.members.delete({member(user_id, current.followed_at)})])
+
+        failed = transaction_failures(FollowModel, write)  # [follow, account, roster?]
+        if len(failed) >= 2 and failed[1]:
+            return False
+        if failed:
+            continue  # unfollowed (and maybe followed again) meanwhile: look again
         return True
     return False
 
@@ -101,24 +93,17 @@ def unfollow(account_id: str, user_id: str) -> bool:
 def add_to_group(account_id: str, user_id: str, group: str) -> FollowModel:
     """Put a follower into a fan group (404 when the user does not follow the account)."""
     item = FollowModel(account_id, user_id)
-    try:
-        item.update(actions=[FollowModel.groups.add({group})], condition=FollowModel.user_id.exists())
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFound(f"user {user_id} does not follow account {account_id}") from None
-        raise
+    if not applied(lambda: item.update(actions=[FollowModel.groups.add({group})],
+                                       condition=FollowModel.user_id.exists())):
+        raise NotFound(f"user {user_id} does not follow account {account_id}")
     return item
 
 
 def remove_from_group(account_id: str, user_id: str, group: str) -> None:
     """Take a follower out of a fan group; idempotent."""
-    try:
-        FollowModel(account_id, user_id).update(actions=[FollowModel.groups.delete({group})],
-                                                condition=FollowModel.user_id.exists())
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFound(f"user {user_id} does not follow account {account_id}") from None
-        raise
+    if not applied(lambda: FollowModel(account_id, user_id).update(actions=[FollowModel.groups.delete({group})],
+                                                                   condition=FollowModel.user_id.exists())):
+        raise NotFound(f"user {user_id} does not follow account {account_id}")
 
 
 def followers_page(account_id: str, limit: int, after: dict[str, str] | None,
@@ -156,9 +141,3 @@ def groups_of(account_id: str, user_id: str) -> set[str] | None:
         return set(FollowModel.get(account_id, user_id).groups or ())
     except FollowModel.DoesNotExist:
         return None
-
-
-def followed_accounts(user_id: str, account_ids: Iterable[str]) -> set[str]:
-    """Which of ``account_ids`` the user follows (one BatchGetItem per 100 ids)."""
-    keys = [key_of(FollowModel, a, user_id) for a in set(account_ids)]
-    return {f.account_id for f in batch_get(FollowModel, keys)}

@@ -7,6 +7,7 @@ from pynamodb.models import Model
 from chalicelib.store.accounts import AccountModel, AccountNameModel, HandleModel
 from chalicelib.store.activity import AccountDayModel, AccountHourModel, AppliedActivityModel, FanDayModel
 from chalicelib.store.audit import AuditModel
+from chalicelib.store.delivery_state import DeliveryModeModel, PulledAccountModel
 from chalicelib.store.discovery import (
     DiscoveryProfileModel,
     DismissalModel,
@@ -28,7 +29,6 @@ from chalicelib.store.grading import (
 )
 from chalicelib.store.hot_list import HotListModel
 from chalicelib.store.hot_picks import HotPickModel
-from chalicelib.store.hybrid import DeliveryModeModel, PulledAccountModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.inbox import InboxModel
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel

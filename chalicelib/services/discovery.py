@@ -76,7 +76,7 @@ def suggestions(principal: Principal, limit: int) -> dict[str, Any]:
     if short:
         accounts = accounts_by_ids(short)
         profiles = store.profiles_of(short)
-        followed |= follows.followed_accounts(user, short)
+        followed |= store.followed_among(user, short)
         live_checks = 0
         for account_id in short:
             account = accounts.get(account_id)

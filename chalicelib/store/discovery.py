@@ -125,6 +125,12 @@ def follows_sample(user_id: str, limit: int) -> list[str]:
     return [f.account_id for f in FollowModel.by_user.query(user_id, scan_index_forward=False, limit=limit)]
 
 
+def followed_among(user_id: str, account_ids: Iterable[str]) -> set[str]:
+    """Which of ``account_ids`` the user follows (one BatchGetItem per 100 ids)."""
+    keys = [key_of(FollowModel, a, user_id) for a in set(account_ids)]
+    return {f.account_id for f in batch_get(FollowModel, keys)}
+
+
 def follower_counts(account_ids: list[str]) -> dict[str, int]:
     """Follower counts by account (BatchGetItem, 100 a call); unknown accounts left out."""
     found = batch_get(AccountModel, [key_of(AccountModel, a) for a in account_ids])

@@ -26,7 +26,7 @@ from chalicelib.store.discovery import DiscoveryProfileModel, SignalModel, Sugge
 from local.bootstrap import bootstrap
 from local.store_calls import StoreCallCounter
 from local.workers import drain, fire_schedule
-from tests.conftest import ENDPOINT, Api
+from tests.conftest import ENDPOINT, Api, start_moto_once
 from tests.flows import follow_all, new_account, nine_grid, publish
 
 pytestmark = pytest.mark.xdist_group("discovery")  # one worker builds the module's world once
@@ -85,6 +85,7 @@ class Communities:
 @pytest.fixture(scope="module")
 def world() -> Iterator[Communities]:
     # A wiped moto: the job scans every account, and the assertions count them.
+    start_moto_once()  # module fixtures run before the per-test one that starts it
     requests.post(f"{ENDPOINT}/moto-api/reset", timeout=10)
     bootstrap()
     clock.set_now(None)

@@ -5,11 +5,13 @@ from chalice import Chalice
 from chalicelib.api import accounts, engagement, feed, following, hot, meta, moderation, posts, stats
 from chalicelib.api import discovery as discovery_api
 from chalicelib.api import grading as grading_api
+from chalicelib.api import products as products_api
 from chalicelib.api.middleware import normalise_errors
 from chalicelib.api.observe import observe_event, observe_request
 from chalicelib.events import activity_and_hot_list, post_workers
 from chalicelib.events import discovery as discovery_events
 from chalicelib.events import grading as grading_events
+from chalicelib.events import new_products as new_products_events
 
 app = Chalice(app_name="weitao")
 # Registered first, so it runs outermost: it sees the error bodies normalise_errors shapes.
@@ -19,6 +21,6 @@ for event_type in ("sqs", "scheduled"):
     app.register_middleware(observe_event, event_type)
 
 for blueprint in (meta.bp, accounts.bp, following.bp, posts.bp, feed.bp, post_workers.bp, engagement.bp, stats.bp,
-                  hot.bp, activity_and_hot_list.bp, moderation.bp, grading_api.bp, grading_events.bp, discovery_api.bp,
-                  discovery_events.bp):
+                  hot.bp, activity_and_hot_list.bp, moderation.bp, grading_api.bp, grading_events.bp,
+                  products_api.bp, new_products_events.bp, discovery_api.bp, discovery_events.bp):
     app.register_blueprint(blueprint)

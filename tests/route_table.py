@@ -74,7 +74,7 @@ ROUTES: dict[str, Rule] = {
     "PUT /accounts/{account_id}/labels/{label}": Rule(OPERATOR),
     "DELETE /accounts/{account_id}/labels/{label}": Rule(OPERATOR),
     # Following and fan groups
-    "PUT /me/following/{account_id}": Rule(ANY_USER),
+    "PUT /me/following/{account_id}": Rule(ANY_USER - OWNER),  # an owner may not follow their own account
     "DELETE /me/following/{account_id}": Rule(ANY_USER),
     "GET /me/following": Rule(ANY_USER),
     "GET /accounts/{account_id}/followers": Rule(OWNER),
@@ -191,6 +191,20 @@ ROUTES.update({
     "GET /ops/suggestions/runs/{run_id}": Rule(OPERATOR, params={"run_id": "month"}, given=_suggestion_run),
     "PUT /ops/hot/picks/{post_id}": Rule(OPERATOR, params={"post_id": "published_id"}, body=_pick),
     "DELETE /ops/hot/picks/{post_id}": Rule(OPERATOR, params={"post_id": "published_id"}),
+})
+
+
+def _listing_events(world: World) -> dict[str, Any]:
+    from chalicelib.domain import clock
+
+    return {"events": [{"account_id": world.account_id, "product_id": f"sku-{world.n}", "title": "羊毛大衣",
+                        "image": "https://img.example.com/coat.jpg", "price": 399,
+                        "listed_at": clock.rfc3339(clock.now())}]}
+
+
+# Auto 上新: only the shop platform's integration role (operators) reports listings.
+ROUTES.update({
+    "POST /ops/products": Rule(OPERATOR, body=_listing_events),
 })
 
 

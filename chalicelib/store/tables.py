@@ -31,6 +31,7 @@ from chalicelib.store.hot_list import HotListModel
 from chalicelib.store.hot_picks import HotPickModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.inbox import InboxModel
+from chalicelib.store.new_products import ListingWindowModel, ProductMarkModel, WindowListingModel
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
 from chalicelib.store.roster import FanRosterModel
 from chalicelib.store.strikes import StrikeModel
@@ -45,4 +46,5 @@ ALL_MODELS: list[type[Model]] = [
     AppliedActivityModel,
     DiscoveryProfileModel, PopularListModel, SignalModel, DismissalModel, SuggestionRunModel, SuggestionShardModel,
     HotPickModel,
+    ListingWindowModel, WindowListingModel, ProductMarkModel,
 ]

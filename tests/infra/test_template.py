@@ -160,6 +160,8 @@ ACCEPTED_BODIES = {
     "fanout": PostFanoutMessage.deliver("missing-post").to_json(),
     "activity": ActivityMessage(datetime(2024, 5, 1, tzinfo=UTC), None, {"a-1": {"reads": 1}}).to_json(),
     "grading": GradingShardMessage("missing-run", "reduce:0000").to_json(),
+    "suggestions": {"run_id": "missing-run", "shard": "0000"},
+    "signals": {"signals": []},
 }
 
 

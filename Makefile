@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run demo test lint schemas check-schemas package capacity bench bench-grading bench-realtime lock
+.PHONY: run demo test lint schemas check-schemas package capacity bench bench-grading bench-realtime bench-discovery lock
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -64,6 +64,11 @@ capacity: $(STAMP)
 ## Benchmark the monthly grading: 100,000 accounts on a local moto server vs a raw parallel scan (~45 min).
 bench-grading: $(STAMP)
 	$(PY) -m local.bench_grading
+
+## Recall@10 of account suggestions vs a popularity baseline on a 20,000-user synthetic graph, the
+## related-accounts job's time and store calls per account (in process, ~1 min); BENCH_ARGS=--quick for a small one.
+bench-discovery: $(STAMP)
+	$(PY) -m bench.discovery $(BENCH_ARGS)
 
 ## ruff on everything, mypy on chalicelib (both must be clean).
 lint: $(STAMP)

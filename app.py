@@ -3,6 +3,7 @@
 from chalice import Chalice
 
 from chalicelib.api import accounts, engagement, feed, following, hot, meta, moderation, posts, stats
+from chalicelib.api import discovery as discovery_api
 from chalicelib.api import grading as grading_api
 from chalicelib.api import notifications as notifications_api
 from chalicelib.api import products as products_api
@@ -10,6 +11,7 @@ from chalicelib.api import realtime as realtime_api
 from chalicelib.api.middleware import normalise_errors
 from chalicelib.api.observe import observe_event, observe_request
 from chalicelib.events import activity_and_hot_list, post_workers
+from chalicelib.events import discovery as discovery_events
 from chalicelib.events import grading as grading_events
 from chalicelib.events import new_products as new_products_events
 from chalicelib.events import notifications as notification_events
@@ -26,7 +28,8 @@ for event_type in ("sqs", "scheduled"):
 for blueprint in (meta.bp, accounts.bp, following.bp, posts.bp, feed.bp, post_workers.bp, engagement.bp, stats.bp,
                   hot.bp, activity_and_hot_list.bp, moderation.bp, grading_api.bp, grading_events.bp,
                   products_api.bp, new_products_events.bp,
-                  notifications_api.bp, notification_events.bp, realtime_api.bp, realtime_events.bp):
+                  notifications_api.bp, notification_events.bp, realtime_api.bp, realtime_events.bp,
+                  discovery_api.bp, discovery_events.bp):
     app.register_blueprint(blueprint)
 
 # Chalice wraps WebSocket handlers only on the app; the names must match (the Lambda handler is app.<name>).

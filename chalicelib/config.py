@@ -69,6 +69,9 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "grading_accounts_per_bucket": (1, 10**7),
     "grading_max_shards": (1, 100_000),
     "grading_write_threads": (1, 64),
+    "suggestion_accounts_per_shard": (1, 100_000),
+    "suggestion_max_shards": (1, 100_000),
+    "suggestion_read_threads": (1, 64),
     "auto_new_window_s": (1, 7 * 86_400),
     "auto_new_close_grace_s": (0, 3_600),
 }
@@ -115,6 +118,13 @@ class Settings:
     grading_max_shards: int = field(default_factory=lambda: _int("GRADING_MAX_SHARDS", 2_000))
     # Concurrent conditional tier updates inside one reduce shard.
     grading_write_threads: int = field(default_factory=lambda: _int("GRADING_WRITE_THREADS", 8))
+    # Related-accounts job (services/suggestion_runs.py): accounts per shard (each costs at most
+    # about follower_sample + 4 store calls whatever its size: 2,000 accounts stay far below
+    # Lambda's 15 minutes even if all were large), the cap on shards, and the concurrent
+    # follower reads inside one shard.
+    suggestion_accounts_per_shard: int = field(default_factory=lambda: _int("SUGGESTION_ACCOUNTS_PER_SHARD", 2_000))
+    suggestion_max_shards: int = field(default_factory=lambda: _int("SUGGESTION_MAX_SHARDS", 10_000))
+    suggestion_read_threads: int = field(default_factory=lambda: _int("SUGGESTION_READ_THREADS", 8))
     # Signs the stats-chart links owners open in a browser; with hs256 dev tokens the
     # token secret serves when unset, deployed (cognito) links are off until it is set.
     chart_link_secret: str = field(default_factory=lambda: os.environ.get("CHART_LINK_SECRET", ""))

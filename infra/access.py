@@ -21,6 +21,14 @@ from chalicelib.store.accounts import AccountModel, AccountNameModel, HandleMode
 from chalicelib.store.activity import AccountDayModel, AccountHourModel, AppliedActivityModel, FanDayModel
 from chalicelib.store.audit import AuditModel
 from chalicelib.store.delivery_state import DeliveryModeModel, PulledAccountModel
+from chalicelib.store.discovery import (
+    DiscoveryProfileModel,
+    DismissalModel,
+    PopularListModel,
+    SignalModel,
+    SuggestionRunModel,
+    SuggestionShardModel,
+)
 from chalicelib.store.engagement import CommentModel, LikeModel, VoteModel
 from chalicelib.store.fanout_progress import FanoutProgressModel
 from chalicelib.store.fingerprints import FingerprintModel
@@ -33,6 +41,7 @@ from chalicelib.store.grading import (
     StatusSnapshotModel,
 )
 from chalicelib.store.hot_list import HotListModel
+from chalicelib.store.hot_picks import HotPickModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.inbox import InboxModel
 from chalicelib.store.new_products import ListingWindowModel, ProductMarkModel, WindowListingModel
@@ -145,8 +154,16 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             writes(PresenceModel),  # long-polls and tickets keep the caller's events logged
             reads(EventLogModel),  # GET /me/events
             writes(CounterPushModel),  # a like, comment or vote schedules a post.counters push
+            reads(DiscoveryProfileModel),  # suggestions and related accounts, from the daily job's lists
+            writes(PopularListModel),  # read by suggestions; written when a start finishes a crashed run
+            reads(SignalModel),
+            writes(DismissalModel),
+            writes(SuggestionRunModel),  # operators start related-accounts runs and read them
+            reads(SuggestionShardModel),
+            writes(HotPickModel, "by_list"),  # operators' picks; GET /hot reads the live ones
         ),
-        sends=("moderation", "fanout", "activity", "grading", "new_products", "notifications", "push"),
+        sends=("moderation", "fanout", "activity", "grading", "new_products", "notifications", "push", "signals",
+               "suggestions"),
         notes="every route; the API is one function",
     ),
     "moderation_consumer": Grants(
@@ -226,6 +243,24 @@ FUNCTION_GRANTS: dict[str, Grants] = {
         tables=(writes(GradingRunModel), writes(GradingShardModel), *_SIZED_BY_GRADING),
         sends=("grading",),
     ),
+    "suggestions_consumer": Grants(
+        tables=(
+            scans(AccountModel),  # a shard is one scan segment of accounts; follower counts by key
+            reads(FollowModel, "by_user"),  # follower samples, and each sampled follower's follows
+            reads(PostModel, "published_by_account"),  # has the account ever published?
+            writes(DiscoveryProfileModel),
+            writes(PopularListModel),
+            writes(SuggestionRunModel),
+            writes(SuggestionShardModel),
+        ),
+    ),
+    "suggestions_daily": Grants(
+        # a run whose shards all committed before a crash is finished by its next start
+        tables=(writes(SuggestionRunModel), reads(SuggestionShardModel), writes(PopularListModel),
+                describes(AccountModel)),
+        sends=("suggestions",),
+    ),
+    "signals_consumer": Grants(tables=(writes(SignalModel),)),
     "hot_list": Grants(
         tables=(reads(PostModel, "recent"), reads(AccountModel), writes(HotListModel)),
         sends=("notifications",),

@@ -154,6 +154,46 @@ ROUTES.update({
 })
 
 
+def _signal_batch(world: World) -> dict[str, Any]:
+    from chalicelib.domain import clock
+
+    return {"signals": [{"user_id": f"buyer-{world.n}", "account_id": world.account_id, "kind": "purchase",
+                         "at": clock.rfc3339(clock.now())}]}
+
+
+def _pick(world: World) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from chalicelib.domain import clock
+
+    return {"until": clock.rfc3339(clock.now() + timedelta(days=1))}
+
+
+def _suggestion_run(api: Any, world: World) -> None:
+    """A finished related-accounts run named like the world's month (any id will do)."""
+    from datetime import UTC, datetime
+
+    from chalicelib.store.discovery import SuggestionRunModel, create_run
+
+    summary = {"accounts": 0, "with_related": 0, "related_entries": 0, "sampled_followers": 0, "store_calls": 0,
+               "store_calls_per_account": 0.0, "popular_lists": 0}
+    create_run(SuggestionRunModel(world.month, status="done", started_at=datetime.now(UTC), segments=1,
+                                  summary=summary))
+
+
+# Discovery: suggestions are the caller's own; signals, runs and hot-list picks are operators'.
+ROUTES.update({
+    "GET /me/suggestions": Rule(ANY_USER),
+    "DELETE /me/suggestions/{account_id}": Rule(ANY_USER),
+    "GET /accounts/{account_id}/related": Rule(ANY_USER),
+    "POST /ops/signals": Rule(OPERATOR, body=_signal_batch),
+    "POST /ops/suggestions/runs": Rule(OPERATOR),
+    "GET /ops/suggestions/runs/{run_id}": Rule(OPERATOR, params={"run_id": "month"}, given=_suggestion_run),
+    "PUT /ops/hot/picks/{post_id}": Rule(OPERATOR, params={"post_id": "published_id"}, body=_pick),
+    "DELETE /ops/hot/picks/{post_id}": Rule(OPERATOR, params={"post_id": "published_id"}),
+})
+
+
 def _listing_events(world: World) -> dict[str, Any]:
     from chalicelib.domain import clock
 

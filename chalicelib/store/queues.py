@@ -60,6 +60,12 @@ QUEUES = {
     # take every write unit of the account.
     "grading": QueueSpec(settings.queue("grading"), consumer_timeout_s=600, batch_size=1, max_concurrency=50,
                          reports_partial_failures=True),
+    # One related-accounts shard per message (services/suggestion_runs.py).
+    "suggestions": QueueSpec(settings.queue("suggestions"), consumer_timeout_s=600, batch_size=1, max_concurrency=20,
+                             reports_partial_failures=True),
+    # Commerce signals from the shop platform, up to 100 per message.
+    "signals": QueueSpec(settings.queue("signals"), consumer_timeout_s=60, batch_size=10,
+                         reports_partial_failures=True),
     # Auto 上新: chunks of up to 50 listing events, and window closes (services/new_products.py).
     "new_products": QueueSpec(settings.queue("new-products"), consumer_timeout_s=120, batch_size=10,
                               reports_partial_failures=True),

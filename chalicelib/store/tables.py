@@ -8,6 +8,14 @@ from chalicelib.store.accounts import AccountModel, AccountNameModel, HandleMode
 from chalicelib.store.activity import AccountDayModel, AccountHourModel, AppliedActivityModel, FanDayModel
 from chalicelib.store.audit import AuditModel
 from chalicelib.store.delivery_state import DeliveryModeModel, PulledAccountModel
+from chalicelib.store.discovery import (
+    DiscoveryProfileModel,
+    DismissalModel,
+    PopularListModel,
+    SignalModel,
+    SuggestionRunModel,
+    SuggestionShardModel,
+)
 from chalicelib.store.engagement import CommentModel, LikeModel, VoteModel
 from chalicelib.store.fanout_progress import FanoutProgressModel
 from chalicelib.store.fingerprints import FingerprintModel
@@ -20,6 +28,7 @@ from chalicelib.store.grading import (
     StatusSnapshotModel,
 )
 from chalicelib.store.hot_list import HotListModel
+from chalicelib.store.hot_picks import HotPickModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.inbox import InboxModel
 from chalicelib.store.new_products import ListingWindowModel, ProductMarkModel, WindowListingModel
@@ -51,5 +60,7 @@ ALL_MODELS: list[type[Model]] = [
     NotificationModel, GroupHeadModel, ActorMarkerModel, NotificationSettingsModel,
     TicketModel, ConnectionModel, PresenceModel, EventLogModel, SubscriptionModel, CounterPushModel,
     AppliedActivityModel,
+    DiscoveryProfileModel, PopularListModel, SignalModel, DismissalModel, SuggestionRunModel, SuggestionShardModel,
+    HotPickModel,
     ListingWindowModel, WindowListingModel, ProductMarkModel,
 ]

@@ -164,6 +164,9 @@ ACCEPTED_BODIES = {
     "notifications": NotificationEvent("hot", "hot#missing-post", "2024-05-01T00:00:00+00:00",
                                        account_id="missing-account").to_message(),
     "push": {"kind": "feed", "post_id": "missing-post", "users": ["nobody-present"]},
+    "suggestions": {"run_id": "missing-run", "shard": "0000"},
+    "signals": {"signals": []},
+    "new_products": {"op": "listings", "events": []},
 }
 
 

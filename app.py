@@ -2,7 +2,7 @@
 
 from chalice import Chalice
 
-from chalicelib.api import accounts, engagement, feed, following, hot, meta, moderation, posts, stats
+from chalicelib.api import accounts, console, engagement, fans, feed, following, hot, meta, moderation, posts, stats
 from chalicelib.api import grading as grading_api
 from chalicelib.api.middleware import normalise_errors
 from chalicelib.events import engagement as engagement_events
@@ -13,5 +13,10 @@ app = Chalice(app_name="weitao")
 app.register_middleware(normalise_errors, "http")
 
 for blueprint in (meta.bp, accounts.bp, following.bp, posts.bp, feed.bp, pipeline.bp, engagement.bp, stats.bp, hot.bp,
-                  engagement_events.bp, moderation.bp, grading_api.bp, grading_events.bp):
+                  engagement_events.bp, moderation.bp, grading_api.bp, grading_events.bp, fans.bp, console.bp):
     app.register_blueprint(blueprint)
+
+if console.local_tokens_enabled():
+    from chalicelib.api import local_tokens
+
+    app.register_blueprint(local_tokens.bp)

@@ -20,7 +20,7 @@ from aws_lambda_powertools import Logger
 from chalicelib.domain import clock
 from chalicelib.domain.activity import ActivityMessage, day_of, fan_candidates, plan_activity
 from chalicelib.store import activity as store
-from chalicelib.store import queues
+from chalicelib.store import fan_counts, queues
 from chalicelib.store.posts import PostModel
 
 logger = Logger(service="weitao-activity")
@@ -87,4 +87,5 @@ def apply_batch(bodies: Iterable[str]) -> dict[str, int]:
             logger.warning("dropping malformed activity message", reason=str(error)[:200])
     plan = plan_activity(messages, store.followers_among(fan_candidates(messages)))
     written = store.apply_plan(plan)
-    return {"messages": len(messages), "dropped": dropped, **written}
+    moved = fan_counts.record_active_days(plan.fan_days)
+    return {"messages": len(messages), "dropped": dropped, **written, "fans_moved": moved}

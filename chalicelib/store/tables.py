@@ -8,6 +8,7 @@ from chalicelib.store.accounts import AccountModel, AccountNameModel, HandleMode
 from chalicelib.store.activity import AccountDayModel, AccountHourModel, FanDayModel
 from chalicelib.store.audit import AuditModel
 from chalicelib.store.engagement import CommentModel, LikeModel, VoteModel
+from chalicelib.store.fan_counts import FanCountModel
 from chalicelib.store.fanout_progress import FanoutProgressModel
 from chalicelib.store.fingerprints import FingerprintModel
 from chalicelib.store.follows import FollowModel
@@ -33,4 +34,5 @@ ALL_MODELS: list[type[Model]] = [
     FingerprintModel, StrikeModel, AuditModel,
     FanRosterModel, DeliveryModeModel, PulledAccountModel,
     GradingRunModel, GradingShardModel, GradingChunkModel, GradeRecordModel, StatusSnapshotModel,
+    FanCountModel,
 ]

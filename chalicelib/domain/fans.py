@@ -70,7 +70,7 @@ def group_deltas(old: Iterable[str], new: Iterable[str]) -> Counter[str]:
     return Counter({k: n for k, n in deltas.items() if n})
 
 
-def advance_activity(last: str | None, before: str | None, day: str) -> tuple[str | None, str | None]:
+def advance_activity(last: str | None, before: str | None, day: str) -> tuple[str, str | None]:
     """The follower's (last active day, active day before it) after activity on ``day``.
 
     Idempotent: activity on a day already known changes nothing, and activity on a day

@@ -38,7 +38,7 @@ class FanCountModel(Model):
 
     account_id = UnicodeAttribute(hash_key=True)
     key = UnicodeAttribute(range_key=True)  # see chalicelib.domain.fans
-    count = NumberAttribute(default=0)
+    value = NumberAttribute(default=0)
     expires = TTLAttribute(null=True)
 
 
@@ -54,7 +54,7 @@ def add_moves(tx: TransactWrite, account_id: str, deltas: Counter[str]) -> None:
     for key, n in sorted(deltas.items()):
         if not n:
             continue
-        actions: list[Any] = [FanCountModel.count.add(n)]
+        actions: list[Any] = [FanCountModel.value.add(n)]
         expires = _expiry(key)
         if expires is not None:
             actions.append(FanCountModel.expires.set(expires))
@@ -85,7 +85,7 @@ def counters(account_id: str, today: date) -> dict[str, int]:
     found: dict[str, int] = {}
     for condition in ranges:
         for item in FanCountModel.query(account_id, condition, consistent_read=True):
-            found[item.key] = int(item.count)
+            found[item.key] = int(item.value)
     return found
 
 
@@ -111,20 +111,21 @@ def record_active_days(fan_days: Iterable[tuple[str, str, str]]) -> int:
             if follow is None:
                 break  # not (or no longer) a follower
             old = (follow.last_active, follow.active_before)
-            new = old
+            last: str | None = follow.last_active
+            before: str | None = follow.active_before
             for day in sorted(active_days):
-                new = fans.advance_activity(new[0], new[1], day)
-            if new == old:
+                last, before = fans.advance_activity(last, before, day)
+            if (last, before) == old or last is None:
                 break
             try:
                 with TransactWrite(connection=FollowModel._get_connection().connection) as tx:
                     tx.update(FollowModel(account_id, user_id),
-                              actions=[FollowModel.last_active.set(new[0]),
-                                       FollowModel.active_before.set(new[1]) if new[1]
+                              actions=[FollowModel.last_active.set(last),
+                                       FollowModel.active_before.set(before) if before
                                        else FollowModel.active_before.remove(),
                                        FollowModel.rev.add(1)],
                               condition=revision_unchanged(follow))
-                    add_moves(tx, account_id, fans.activity_deltas(old, new))
+                    add_moves(tx, account_id, fans.activity_deltas(old, (last, before)))
                 moved += 1
                 break
             except TransactWriteError as error:

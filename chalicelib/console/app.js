@@ -17,7 +17,7 @@ const STATUS_NAMES = {
   running: "进行中", done: "已完成",
 };
 const OUTCOME_NAMES = { approve: "通过", reject: "驳回", review: "转人工" };
-const HOOK_NAMES = { banned_words: "违禁词", plagiarism: "内容抄袭", spam: "垃圾信息", media: "媒体规则", moderator: "审核员" };
+const HOOK_NAMES = { account_standing: "账号状态", banned_words: "违禁词", plagiarism: "内容抄袭", spam: "垃圾信息", media: "媒体规则", moderator: "审核员" };
 const FIELD_NAMES = {
   format: "版式", title: "标题", text: "正文", images: "图片（九宫格 1–9 张）", cover: "封面图", video: "视频",
   url: "视频地址", duration_s: "时长（秒）", products: "商品 ID", poll: "投票", question: "问题", options: "选项",
@@ -596,7 +596,7 @@ function postCard(post, errors) {
 // A bar chart as inline SVG (no library): values with labels under each bar.
 function barChart(title, labels, values, { alt = false, height = 140 } = {}) {
   const ns = "http://www.w3.org/2000/svg";
-  const width = Math.max(labels.length * 24, 240);
+  const width = 600;
   const max = Math.max(1, ...values);
   const svg = document.createElementNS(ns, "svg");
   svg.setAttribute("viewBox", `0 0 ${width} ${height + 30}`);
@@ -617,7 +617,7 @@ function barChart(title, labels, values, { alt = false, height = 140 } = {}) {
     value.textContent = values[i] ? String(values[i]) : "";
     const name = document.createElementNS(ns, "text");
     Object.entries({ x: i * step + step / 2, y: height + 26, "text-anchor": "middle" }).forEach(([k, v]) => name.setAttribute(k, v));
-    name.textContent = label;
+    name.textContent = labels.length > 16 && i % 2 ? "" : label; // every other label when they would overlap
     svg.append(rect, value, name);
   });
   return h("figure", { class: "card" }, h("figcaption", {}, title), svg);

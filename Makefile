@@ -4,14 +4,21 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+BROWSER_PACKAGES := chromium fonts-noto-cjk
 
-.PHONY: run demo test lint schemas check-schemas package capacity bench bench-grading
+.PHONY: run demo test lint schemas check-schemas package capacity bench bench-grading screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q "pip<26.3"
 	$(PY) -m pip install -q -r requirements-dev.txt
+	@# The browser tests drive Debian's Chromium (Playwright cannot download browsers here) with a CJK font.
+	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	  echo "installing $(BROWSER_PACKAGES) for the browser tests"; \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q $(BROWSER_PACKAGES); \
+	fi
 	touch $(STAMP)
 
 ## Start everything locally: moto, tables, queues, API on 127.0.0.1:$(PORT), workers, schedules.
@@ -53,6 +60,10 @@ capacity: $(STAMP)
 ## Benchmark the monthly grading: 100,000 accounts on a local moto server vs a raw parallel scan (~45 min).
 bench-grading: $(STAMP)
 	$(PY) -m local.bench_grading
+
+## Photograph the web console's main screens into docs/console/ (own moto and server, demo data, ~30 s).
+screenshots: $(STAMP) schemas
+	$(PY) -m local.console_screenshots
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check chalicelib local tests infra bench app.py

@@ -59,12 +59,16 @@ def seed(base: str) -> None:
         call("PUT", f"/me/following/{account_id}", fan)
     for i, fan in enumerate(fans[:7]):
         call("PUT", f"/accounts/{account_id}/groups/{'vip' if i % 2 else 'new-fans'}/members/{fan}", "merchant-1")
+    def long_article(title: str, text: str, **extra: object) -> dict:
+        return {"type": "article", "format": "long_article", "title": title, "text": text, **extra}
+
+    poll = {"question": "选哪个颜色", "options": ["曜石黑", "冰川蓝", "樱花粉"],
+            "closes_at": "2030-01-01T12:00:00+08:00"}
     posts = [
-        {"type": "article", "format": "long_article", "title": "冬季数码好物指南", "text": "三款新品带你过冬：手机、手环、耳机。"},
-        {"type": "poll", "format": "long_article", "title": "新品配色投票", "text": "你更喜欢哪个颜色？",
-         "poll": {"question": "选哪个颜色", "options": ["曜石黑", "冰川蓝", "樱花粉"], "closes_at": "2030-01-01T12:00:00+08:00"}},
-        {"type": "article", "format": "long_article", "title": "外套", "text": "哈哈哈哈哈哈哈哈哈哈哈哈 这批秋冬外套太好看了"},
-        {"type": "article", "format": "long_article", "title": "福利", "text": "加微信 wx123456 领取优惠 http://spam.example"},
+        long_article("冬季数码好物指南", "三款新品带你过冬：手机、手环、耳机。"),
+        {**long_article("新品配色投票", "你更喜欢哪个颜色？"), "type": "poll", "poll": poll},
+        long_article("外套", "哈哈哈哈哈哈哈哈哈哈哈哈 这批秋冬外套太好看了"),  # held for review (spam)
+        long_article("福利", "加微信 wx123456 领取优惠 http://spam.example"),  # rejected
     ]
     for i, body in enumerate(posts):  # a W1 account publishes 3 a day: the last goes to the other account
         call("POST", f"/accounts/{account_id if i < 3 else other['account_id']}/posts", "merchant-1", body)

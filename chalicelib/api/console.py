@@ -20,6 +20,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.http import Call, endpoint, error_response
 from chalicelib.config import settings
+from chalicelib.domain.errors import NotFound
 from chalicelib.validation import POST_TYPES, all_schemas
 
 bp = Blueprint(__name__)
@@ -33,6 +34,8 @@ _TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=
 _CSP = ("default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; "
         "connect-src 'self' ws: wss: https://*.amazoncognito.com; frame-ancestors 'none'; base-uri 'none'")
 IMMUTABLE = "public, max-age=31536000, immutable"
+# The console's Cognito app client (infra/template.py creates it under this name).
+CONSOLE_CLIENT_NAME = "weitao-{stage}-console"
 REVALIDATE = "no-cache"
 
 
@@ -91,9 +94,32 @@ def console_file(call: Call, path: str) -> Response | dict[str, Any]:
 
 def console_config() -> dict[str, Any]:
     """How the page signs in: the local dev form, or the Cognito Hosted UI (code flow with PKCE)."""
-    return {"auth_mode": settings.auth_mode, "local_tokens": local_tokens_enabled(),
-            "cognito": {"domain": settings.cognito_domain, "client_id": settings.cognito_console_client_id}
-            if settings.auth_mode == "cognito" else None}
+    cognito = None
+    if settings.auth_mode == "cognito":
+        cognito = {"domain": settings.cognito_domain, "client_id": console_client_id()}
+    return {"auth_mode": settings.auth_mode, "local_tokens": local_tokens_enabled(), "cognito": cognito}
+
+
+def console_client_id() -> str:
+    """The console's app client (``COGNITO_CONSOLE_CLIENT_ID``, else found by name in the user pool, once)."""
+    global _client_id
+    if settings.cognito_console_client_id:
+        return settings.cognito_console_client_id
+    if _client_id is None:
+        import boto3
+
+        name = CONSOLE_CLIENT_NAME.format(stage=settings.stage)
+        pool_id = settings.cognito_user_pool_arn.rsplit("/", 1)[-1]
+        pages = boto3.client("cognito-idp", region_name=settings.region).get_paginator(
+            "list_user_pool_clients").paginate(UserPoolId=pool_id, PaginationConfig={"PageSize": 60})
+        found = [c["ClientId"] for page in pages for c in page["UserPoolClients"] if c["ClientName"] == name]
+        if not found:
+            raise NotFound(f"the user pool has no app client {name!r} for the console")
+        _client_id = found[0]
+    return _client_id
+
+
+_client_id: str | None = None
 
 
 def local_tokens_enabled() -> bool:

@@ -113,3 +113,29 @@ def test_my_accounts_lists_only_the_callers_accounts(api) -> None:
     rest = api.as_user("m1").get(f"/me/accounts?limit=1&cursor={first['next_cursor']}").json
     assert len(first["items"]) == len(rest["items"]) == 1 and first["items"] != rest["items"]
     assert api.get("/me/accounts").status == 401
+
+
+def test_deployed_the_page_is_told_the_hosted_ui_and_finds_its_app_client_by_name(stack) -> None:
+    # Given a user pool (moto) holding the console's app client among others, as the template makes it
+    import boto3
+
+    from chalicelib.api import console
+    from chalicelib.config import settings
+
+    cognito = boto3.client("cognito-idp", region_name=settings.region)
+    pool = cognito.create_user_pool(PoolName="weitao-local-users")["UserPool"]
+    cognito.create_user_pool_client(UserPoolId=pool["Id"], ClientName="weitao-local-mobile")
+    wanted = cognito.create_user_pool_client(UserPoolId=pool["Id"], ClientName="weitao-local-console",
+                                             AllowedOAuthFlows=["code"])["UserPoolClient"]["ClientId"]
+    saved = (settings.auth_mode, settings.cognito_user_pool_arn, settings.cognito_domain)
+    try:
+        settings.auth_mode, settings.cognito_user_pool_arn = "cognito", pool["Arn"]
+        settings.cognito_domain = "https://weitao-local-1.auth.ap-southeast-1.amazoncognito.com"
+        # When the page asks how to sign in
+        config = console.console_config()
+        # Then it gets the Hosted UI and the console's client, and no dev sign-in
+        assert config == {"auth_mode": "cognito", "local_tokens": False,
+                          "cognito": {"domain": settings.cognito_domain, "client_id": wanted}}
+    finally:
+        settings.auth_mode, settings.cognito_user_pool_arn, settings.cognito_domain = saved
+        console._client_id = None

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 BROWSER_PACKAGES := chromium fonts-noto-cjk
 
-.PHONY: run demo test lint schemas check-schemas package capacity bench bench-grading screenshots
+.PHONY: run demo test lint schemas check-schemas package capacity bench bench-grading lock screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -52,6 +52,11 @@ check-schemas: $(STAMP)
 package: $(STAMP) schemas check-schemas
 	$(PY) -m infra.build --out infra/out
 	$(PY) -m infra.checks infra/out/template.json
+
+## Re-lock the runtime closure the Lambda zip is built from (requirements.txt -> requirements.lock, hashed).
+lock: $(STAMP)
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+		--output-file requirements.lock requirements.txt
 
 ## Recompute the capacity and cost model into docs/capacity.md.
 capacity: $(STAMP)

@@ -8,11 +8,68 @@ stack all agree on them.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, fields
+
+AUTH_MODES = ("hs256", "cognito")
+# The public secret of local runs and tests: usable only outside Lambda.
+DEV_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+MIN_JWT_SECRET_CHARS = 32
+
+
+class ConfigError(RuntimeError):
+    """A setting that is missing, mistyped, out of range or unsafe: the code refuses to load."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"setting {name} {problem}")
+        self.setting = name
 
 
 def _int(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise ConfigError(name, f"must be an integer, not {raw!r}") from None
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ConfigError(name, f"must be a number, not {raw!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ConfigError(name, f"must be a finite number, not {raw!r}")
+    return value
+
+
+def _in_lambda() -> bool:
+    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")) and not os.environ.get("AWS_SAM_LOCAL")
+
+
+# Integer settings and their sane ranges (inclusive): a value outside stops the import.
+_INT_RANGES: dict[str, tuple[int, int]] = {
+    "max_body_bytes": (1_024, 10 * 1_048_576),  # API Gateway caps requests at 10 MB
+    "fanout_page_size": (1, 100_000),
+    "fanout_writers": (1, 64),
+    "hybrid_pull_above": (1, 10**9),
+    "hybrid_push_below": (0, 10**9),
+    "hybrid_max_pulled": (0, 100),
+    "backfill_posts": (0, 100),
+    "inbox_max_entries": (1, 100_000),
+    "inbox_trim_sample": (1, 10**12),
+    "idempotency_ttl_s": (60, 7 * 86_400),
+    "moderation_resend_after_s": (1, 86_400),
+    "grading_rows_per_segment": (1, 10**8),
+    "grading_accounts_per_bucket": (1, 10**7),
+    "grading_max_shards": (1, 100_000),
+    "grading_write_threads": (1, 64),
+}
 
 
 @dataclass
@@ -21,9 +78,9 @@ class Settings:
     region: str = field(default_factory=lambda: os.environ.get("AWS_DEFAULT_REGION", "ap-southeast-1"))
     # "hs256": tokens signed with AUTH_JWT_SECRET and verified in-process (local only).
     # "cognito": API Gateway's Cognito authorizer verified the token; we read its claims.
+    # Inside Lambda only "cognito" loads; "hs256" is for local runs and tests.
     auth_mode: str = field(default_factory=lambda: os.environ.get("AUTH_MODE", "hs256"))
-    jwt_secret: str = field(
-        default_factory=lambda: os.environ.get("AUTH_JWT_SECRET", "dev-only-secret-change-me-0123456789abcdef"))
+    jwt_secret: str = field(default_factory=lambda: os.environ.get("AUTH_JWT_SECRET", DEV_JWT_SECRET))
     cognito_user_pool_arn: str = field(default_factory=lambda: os.environ.get("COGNITO_USER_POOL_ARN", ""))
     # The web console's sign-in when deployed: the Hosted UI domain (https://...) and its app client.
     cognito_domain: str = field(default_factory=lambda: os.environ.get("COGNITO_DOMAIN", ""))
@@ -44,7 +101,7 @@ class Settings:
     backfill_posts: int = field(default_factory=lambda: _int("BACKFILL_POSTS", 5))
     # First backoff step (seconds) of batched writes and reads retrying unprocessed items
     # (store.batch; exponential with full jitter). Tests under injected faults shorten it.
-    batch_base_delay_s: float = field(default_factory=lambda: float(os.environ.get("BATCH_BASE_DELAY_S", "0.02")))
+    batch_base_delay_s: float = field(default_factory=lambda: _float("BATCH_BASE_DELAY_S", 0.02))
     inbox_max_entries: int = field(default_factory=lambda: _int("INBOX_MAX_ENTRIES", 1000))
     # One inbox write in this many triggers a trim of that inbox (see store.inbox).
     inbox_trim_sample: int = field(default_factory=lambda: _int("INBOX_TRIM_SAMPLE", 50))
@@ -63,6 +120,37 @@ class Settings:
     # token secret serves when unset, deployed (cognito) links are off until it is set.
     chart_link_secret: str = field(default_factory=lambda: os.environ.get("CHART_LINK_SECRET", ""))
 
+    def __post_init__(self) -> None:
+        """Check every setting now, so a bad deploy fails at import with the setting's name."""
+        env_names = {f.name: f.name.upper() for f in fields(self)}
+        env_names.update(region="AWS_DEFAULT_REGION", jwt_secret="AUTH_JWT_SECRET",
+                         cognito_user_pool_arn="COGNITO_USER_POOL_ARN")
+        if not re.fullmatch(r"[a-z][a-z0-9-]{0,15}", self.stage):
+            raise ConfigError("STAGE", f"must be 1-16 of a-z, 0-9 and - (it names tables and queues), "
+                                       f"not {self.stage!r}")
+        if self.auth_mode not in AUTH_MODES:
+            raise ConfigError("AUTH_MODE", f"must be one of {', '.join(AUTH_MODES)}, not {self.auth_mode!r}")
+        if self.in_lambda:
+            if self.auth_mode != "cognito":
+                raise ConfigError("AUTH_MODE", f"is {self.auth_mode!r} (dev tokens), which must not run inside "
+                                               "Lambda; deploy with AUTH_MODE=cognito")
+            if not self.cognito_user_pool_arn.startswith("arn:aws:cognito-idp:"):
+                raise ConfigError("COGNITO_USER_POOL_ARN", "must be the user pool's ARN inside Lambda")
+            # The dev secret is public: deployed, nothing may be signed or verified with it.
+            if self.jwt_secret == DEV_JWT_SECRET:
+                self.jwt_secret = ""
+        elif self.auth_mode == "hs256" and len(self.jwt_secret) < MIN_JWT_SECRET_CHARS:
+            raise ConfigError("AUTH_JWT_SECRET", f"must be at least {MIN_JWT_SECRET_CHARS} characters")
+        for name, (low, high) in _INT_RANGES.items():
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise ConfigError(env_names[name], f"must be an integer from {low} to {high}, not {value!r}")
+        if self.hybrid_push_below >= self.hybrid_pull_above:
+            raise ConfigError("HYBRID_PUSH_BELOW", "must be below HYBRID_PULL_ABOVE (the gap stops flapping)")
+        if not 0 < self.batch_base_delay_s <= 5:
+            raise ConfigError("BATCH_BASE_DELAY_S",
+                              f"must be a number of seconds in (0, 5], not {self.batch_base_delay_s}")
+
     def table(self, name: str) -> str:
         return f"weitao-{self.stage}-{name}"
 
@@ -79,7 +167,7 @@ class Settings:
 
     @property
     def in_lambda(self) -> bool:
-        return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")) and not os.environ.get("AWS_SAM_LOCAL")
+        return _in_lambda()
 
 
 settings = Settings()

@@ -13,7 +13,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
@@ -44,9 +44,75 @@ def _registry() -> Registry:
     )
 
 
+def _is_integer(_checker: Any, instance: Any) -> bool:
+    # jsonschema counts 1.0 as an integer; a float reaching the code as an index is a 500.
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+def _canonical(item: Any) -> Any:
+    """A hashable form under which two JSON values are equal exactly when JSON Schema says so."""
+    if isinstance(item, bool) or item is None or isinstance(item, str):
+        return (type(item).__name__, item)
+    if isinstance(item, (int, float)):
+        return ("number", item)  # 1 == 1.0 in Python and in JSON Schema
+    if isinstance(item, list):
+        return ("array", tuple(_canonical(i) for i in item))
+    return ("object", frozenset((k, _canonical(v)) for k, v in item.items()))
+
+
+def _unique_items(validator: Any, unique: bool, instance: Any, schema: dict[str, Any]) -> Any:
+    """``uniqueItems`` in linear time (jsonschema compares every pair of objects)."""
+    if not unique or not validator.is_type(instance, "array"):
+        return
+    seen: set[Any] = set()
+    for item in instance:
+        key = _canonical(item)
+        if key in seen:
+            yield ValidationError("has non-unique elements")
+            return
+        seen.add(key)
+
+
 @cache
-def _validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(all_schemas()[name], registry=_registry(), format_checker=FormatChecker())
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled with ECMA-262's ``$``: the end of the string, never before a final newline.
+
+    JSON Schema patterns are ECMA regexes, but jsonschema runs them with Python's
+    ``re.search``, where ``$`` also matches before a trailing ``\\n``: ``^[a-z]+$``
+    would let ``"shop\\n"`` through. Every ``$`` outside a character class becomes ``\\Z``.
+    """
+    out, in_class, escaped = [], False, False
+    for char in pattern:
+        if escaped:
+            out.append(char)
+            escaped = False
+        elif char == "\\":
+            out.append(char)
+            escaped = True
+        elif char == "[":
+            in_class = True
+            out.append(char)
+        elif char == "]":
+            in_class = False
+            out.append(char)
+        else:
+            out.append("\\Z" if char == "$" and not in_class else char)
+    return re.compile("".join(out))
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Any:
+    if validator.is_type(instance, "string") and not ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance[:80]!r} does not match {pattern!r}")
+
+
+SafeValidator = validators.extend(
+    Draft202012Validator, validators={"uniqueItems": _unique_items, "pattern": _pattern},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer))
+
+
+@cache
+def _validator(name: str) -> Any:
+    return SafeValidator(all_schemas()[name], registry=_registry(), format_checker=FormatChecker())
 
 
 def _pointer(path: Any) -> str:
@@ -71,7 +137,7 @@ def _details(error: ValidationError) -> list[dict[str, str]]:
         return [{"pointer": pointer, "message": error.schema["description"]}]
     if error.validator == "pattern" and "https" in str(error.schema.get("pattern", "")):
         return [{"pointer": pointer, "message": "must be an https URL"}]
-    return [{"pointer": pointer, "message": error.message}]
+    return [{"pointer": pointer, "message": error.message[:200]}]  # messages echo the value
 
 
 def validate(name: str, document: Any, what: str = "request body") -> dict[str, Any]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pynamodb.models import Model
 
 from chalicelib.store.accounts import AccountModel, AccountNameModel, HandleModel
-from chalicelib.store.activity import AccountDayModel, AccountHourModel, FanDayModel
+from chalicelib.store.activity import AccountDayModel, AccountHourModel, AppliedActivityModel, FanDayModel
 from chalicelib.store.audit import AuditModel
 from chalicelib.store.engagement import CommentModel, LikeModel, VoteModel
 from chalicelib.store.fan_counts import FanCountModel
@@ -161,6 +161,7 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             writes(AccountHourModel),
             writes(FanDayModel),
             writes(PostModel),  # post read counters
+            writes(AppliedActivityModel),  # one marker per message, in its counters' transaction
         ),
     ),
     "publish_due": Grants(

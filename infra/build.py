@@ -5,6 +5,9 @@
 Runs ``chalice package`` once for the stage (it needs a region, not credentials, and
 downloads the runtime wheels from PyPI; Chalice caches them in ``.chalice/deployments``),
 then merges in the resources Chalice does not make (:func:`infra.template.extend`).
+Chalice reads the project's ``requirements.txt``; it packages a staged copy of the
+project whose ``requirements.txt`` is ``requirements.lock`` (the whole closure pinned,
+with hashes), so the zip holds exactly the locked packages, whatever PyPI has since.
 Writes ``template.json`` and ``deployment.zip`` (its ``CodeUri``) side by side, so
 ``sam deploy`` or ``aws cloudformation package`` can take the directory as it is.
 
@@ -42,14 +45,34 @@ def stage_environment(stage: str, region: str) -> dict[str, str]:
     return env
 
 
+def staged_project(work: Path) -> Path:
+    """What Chalice packages (app, chalicelib, vendor, config), with the lock as its requirements."""
+    project = work / "project"
+    (project / ".chalice").mkdir(parents=True)
+    shutil.copy2(ROOT / "app.py", project / "app.py")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "chalicelib", project / "chalicelib", ignore=ignore)
+    if (ROOT / "vendor").is_dir():
+        shutil.copytree(ROOT / "vendor", project / "vendor", ignore=ignore)
+    for config in (ROOT / ".chalice").glob("*.json"):
+        shutil.copy2(config, project / ".chalice" / config.name)
+    shutil.copy2(ROOT / "requirements.lock", project / "requirements.txt")
+    # Keep Chalice's dependency cache across builds (it is keyed on requirements and files).
+    cache = ROOT / ".chalice" / "deployments"
+    cache.mkdir(exist_ok=True)
+    (project / ".chalice" / "deployments").symlink_to(cache, target_is_directory=True)
+    return project
+
+
 def chalice_package(stage: str, env: dict[str, str], work: Path) -> Path:
     """Run `chalice package`; returns the directory holding ``sam.json`` and ``deployment.zip``."""
     chalice = Path(sys.executable).parent / "chalice"
     target = work / "chalice"
+    project = staged_project(work)
     result = subprocess.run(
-        [str(chalice), "--project-dir", str(ROOT), "package", "--stage", stage, "--pkg-format", "cloudformation",
+        [str(chalice), "--project-dir", str(project), "package", "--stage", stage, "--pkg-format", "cloudformation",
          "--template-format", "json", str(target)],
-        env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+        env=env, cwd=project, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SystemExit(f"chalice package failed:\n{result.stdout}\n{result.stderr}")
     return target

@@ -404,6 +404,26 @@ def fanout_latency_s(followers: int, code: Code) -> float:
     return math.ceil(followers / code.page_size) * per_page_ms / 1000
 
 
+# The evening peak, as a multiple of the day's average load.
+PEAK_FACTOR = 3
+
+
+def fanout_busy(usage: Usage) -> float:
+    """Fan-out executions busy on average: pages per second times the seconds one page takes."""
+    return usage.fanout_pages / 86_400 * DURATION_MS["fanout_per_page"] / 1000
+
+
+def fanout_concurrency_needed(a: Assumptions | None = None, code: Code | None = None) -> int:
+    """The fan-out queue's maximum concurrency: the evening peak of fan-out on write for every account.
+
+    Sized for the push scenario (the worst case: hybrid fan-out only lowers it) so the
+    queue drains at the peak instead of growing; ``QUEUES["fanout"].max_concurrency``
+    must be this number (a test checks it; run ``make capacity`` after changing either).
+    """
+    a, code = a or Assumptions(), code or Code.load()
+    return math.ceil(PEAK_FACTOR * fanout_busy(daily_usage(a, code, Scenario("push", False))))
+
+
 # --- report -------------------------------------------------------------------------------------------
 
 def _sizing(limit: int, average: float) -> str:
@@ -476,7 +496,7 @@ def report(a: Assumptions | None = None, p: Prices | None = None, code: Code | N
     peak_pages_s = 3 * a.feed_readers_per_day * a.feed_pages_per_reader / 86_400
     saved_deliveries = usages[0].deliveries - usages[1].deliveries
     saved_cost = sum(costs[0].values()) - sum(costs[1].values())
-    busy = [u.fanout_pages / 86_400 * DURATION_MS["fanout_per_page"] / 1000 for u in usages]
+    busy = [fanout_busy(u) for u in usages]
     lines += [
         "",
         f"Storage grows by about {storage:,.0f} GB a month of posts (item and two ALL-projected index copies): "

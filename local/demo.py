@@ -44,7 +44,7 @@ from local.run import RUN_STATE_FILE
 FANS = int(os.environ.get("DEMO_FANS", "300"))
 DAYS = int(os.environ.get("DEMO_DAYS", "30"))
 SEED = int(os.environ.get("DEMO_SEED", "20240601"))
-TOKEN_TTL_S = 7 * 86_400
+TOKEN_TTL_S = 86_400  # the longest a token may live (auth.MAX_TOKEN_LIFETIME_S)
 # When fans are on their phones (Asia/Shanghai hour 0..23): lunch and the evening peak.
 HOUR_WEIGHTS = [1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.8, 2, 3, 2.5, 2, 2.5, 4, 3.5, 2.5, 2.5, 2.5, 3, 4, 5, 7, 8, 6, 3]
 IMG = "https://img.example.com/demo"
@@ -533,7 +533,7 @@ def print_try_it(api_base: str, token_of: Callable[[str, list[str] | None], str]
     link = chart_url(shop.account_id, clock.now())
     category = quote("女装")
     print(f"""
-Try it (tokens last 7 days):
+Try it (tokens last a day):
 
 API={api_base}
 OWNER={token_of(shop.owner, None)}    # {shop.body['display_name']}

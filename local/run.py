@@ -21,17 +21,15 @@ def main() -> int:
     started = time.monotonic()
     moto, endpoint = start_moto(int(os.environ.get("MOTO_PORT", "0")))
     point_at(endpoint)
-    from chalice.config import Config
-
     from local.bootstrap import bootstrap
-    from local.server import create_server
+    from local.server import create_server, local_config
     from local.workers import Workers
 
     bootstrap()
     from app import app
 
     port = int(os.environ.get("PORT", "8000"))
-    server = create_server(app, Config(chalice_stage="local"), "127.0.0.1", port)
+    server = create_server(app, local_config(), "127.0.0.1", port)
     workers = Workers(app)
     workers.start()
     http = threading.Thread(target=server.serve_forever, daemon=True, name="http")

@@ -45,6 +45,16 @@ class ApiRequestHandler(ChaliceRequestHandler):
                 raise  # a response was already started: nothing sane to add
             self._send_error_response(ForbiddenError({"x-amzn-ErrorType": "UnauthorizedException"}, b""))
 
+    def _parse_payload(self):  # type: ignore[no-untyped-def]
+        headers, body = super()._parse_payload()
+        # dict(self.headers) keeps one of repeated header lines; join them as RFC 9110 does,
+        # so the app sees that there were several (two Authorization headers are a 401).
+        for name in set(self.headers.keys()):
+            values = self.headers.get_all(name) or []
+            if len(values) > 1:
+                headers[name] = ", ".join(values)
+        return headers, body
+
     # The base class binds its do_* methods to its own _generic_handle; bind them to ours.
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
@@ -56,6 +66,19 @@ class BackloggedHTTPServer(ThreadedHTTPServer):
     # socketserver's default listen backlog is 5: a burst of concurrent clients
     # (a mobile app's retries, the concurrency tests) would be reset at connect.
     request_queue_size = 128
+
+
+def local_config() -> Config:
+    """The ``local`` stage of ``.chalice/config.json``, as ``chalice local`` reads it.
+
+    Its ``lambda_timeout`` (API Gateway's 29 s) gives each request a Lambda context with a
+    realistic remaining time, which idempotency uses to let a crashed call's lock lapse.
+    """
+    from pathlib import Path
+
+    from chalice.cli.factory import CLIFactory
+
+    return CLIFactory(str(Path(__file__).resolve().parent.parent)).create_config_obj(chalice_stage_name="local")
 
 
 def create_server(app: Chalice, config: Config, host: str, port: int) -> LocalDevServer:

@@ -107,11 +107,9 @@ def _http_server() -> Iterator[str]:
     # The server `make run` serves (local/server.py); creating it rebinds the app's class, so once per process.
     import threading
 
-    from chalice.config import Config
+    from local.server import create_server, local_config
 
-    from local.server import create_server
-
-    server = create_server(app, Config(chalice_stage="local"), "127.0.0.1", 0)
+    server = create_server(app, local_config(), "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server.server_address[1]}"

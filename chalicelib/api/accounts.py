@@ -20,7 +20,8 @@ def create_account(call: Call) -> Reply:
 
 @endpoint(bp, "/accounts", "GET", "Search accounts by handle or display-name prefix", query=("q", "limit", "cursor"))
 def search_accounts(call: Call) -> dict[str, Any]:
-    return accounts.search_accounts(call.query("q"), parse_limit(call.query("limit")), call.query("cursor"))
+    return accounts.search_accounts(call.principal, call.query("q"), parse_limit(call.query("limit")),
+                                    call.query("cursor"))
 
 
 @endpoint(bp, "/accounts/{account_id}", "GET", "Read an account")

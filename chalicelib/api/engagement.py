@@ -44,7 +44,8 @@ def vote(call: Call, post_id: str) -> Reply:
 @endpoint(bp, "/accounts/{account_id}/buyer-shows", "POST", "Send a buyer show to an account (held for moderation)",
           request_schema="posts/buyer_show", statuses=(202,))
 def submit_buyer_show(call: Call, account_id: str) -> Reply:
-    return Reply(buyer_shows.submit(call.principal, account_id, call.json(), call.header("Idempotency-Key")), 202)
+    return Reply(buyer_shows.submit(call.principal, account_id, call.json(), call.header("Idempotency-Key"),
+                                    call.lambda_context), 202)
 
 
 @endpoint(bp, "/accounts/{account_id}/buyer-shows", "GET", "An account's approved buyer shows, newest first",

@@ -17,6 +17,7 @@ from chalice import Blueprint, CognitoUserPoolAuthorizer, Response
 
 from chalicelib.auth import Principal, principal_from_request
 from chalicelib.config import settings
+from chalicelib.domain.body_shape import shape_problem
 from chalicelib.domain.errors import DomainError, InvalidInput, PayloadTooLarge
 
 logger = Logger(service="weitao-api")
@@ -48,9 +49,11 @@ class Reply:
 class Call:
     """One request as a route sees it: the caller, the query, the parsed JSON body."""
 
-    def __init__(self, request: Any, principal: Principal | None) -> None:
+    def __init__(self, request: Any, principal: Principal | None, lambda_context: Any = None) -> None:
         self.request = request
         self._principal = principal
+        # What idempotency needs to let a crashed call's lock lapse with its invocation.
+        self.lambda_context = lambda_context
 
     @property
     def principal(self) -> Principal:
@@ -61,7 +64,7 @@ class Call:
         return (self.request.query_params or {}).get(name)
 
     def header(self, name: str) -> str | None:
-        return self.request.headers.get(name.lower())
+        return header_text(self.request.headers.get(name.lower()))
 
     def json(self) -> Any:
         raw = self.request.raw_body or b""
@@ -70,35 +73,52 @@ class Call:
         if not raw.strip():
             raise InvalidInput("request body is required", details=[{"pointer": "", "message": "is required"}])
         try:
-            document = json.loads(raw.decode("utf-8"))
+            document = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+        except RecursionError:
+            raise InvalidInput("request body is nested too deeply",
+                               details=[{"pointer": "", "message": "is nested too deeply"}]) from None
         except (UnicodeDecodeError, ValueError) as error:
             raise InvalidInput("request body is not valid UTF-8 JSON",
                                details=[{"pointer": "", "message": str(error)[:200]}]) from None
-        # JSON escapes can spell lone surrogates ("\ud800"), which no store can encode.
-        bad = _unencodable_pointer(document, "")
-        if bad is not None:
-            raise InvalidInput("request body holds text that is not valid Unicode",
-                               details=[{"pointer": bad, "message": "has a lone surrogate escape"}])
+        # Bounded before the schema runs: hostile shapes cost the schema quadratic time.
+        problem = shape_problem(document)
+        if problem is not None:
+            pointer, message = problem
+            raise InvalidInput(f"request body {pointer or '/'} {message}",
+                               details=[{"pointer": pointer, "message": message}])
         return document
 
 
-def _unencodable_pointer(node: Any, pointer: str) -> str | None:
-    """The JSON pointer of the first string (value or key) that cannot be encoded as UTF-8."""
-    if isinstance(node, str):
-        try:
-            node.encode("utf-8")
-        except UnicodeEncodeError:
-            return pointer
-        return None
-    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-    for key, value in items:
-        step = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
-        if isinstance(key, str) and _unencodable_pointer(key, step) is not None:
-            return step
-        found = _unencodable_pointer(value, step)
-        if found is not None:
-            return found
-    return None
+def _refuse_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON; NaN passes every numeric bound of a schema.
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def header_text(value: str | None) -> str | None:
+    """A header value as the text the client sent.
+
+    HTTP servers (Python's among them) decode header bytes as latin-1; a client sends
+    UTF-8, so "键" arrives as three characters. Undo that, so lengths count characters.
+    """
+    if value is None or value.isascii():
+        return value
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value  # already text (not latin-1 bytes), or not UTF-8: keep what came
+
+
+def authorization_count(request: Any) -> int:
+    """How many ``Authorization`` headers a request carried.
+
+    API Gateway keeps one value in ``headers`` and all of them in ``multiValueHeaders``;
+    the local server joins repeated lines with ", " (RFC 9110), and a bearer token has no comma.
+    """
+    multi = (request.to_original_event() or {}).get("multiValueHeaders") or {}
+    listed = [v for name, values in multi.items() if name.lower() == "authorization" for v in (values or ())]
+    single = request.headers.get("authorization")
+    joined = single.count(",") + 1 if single else 0
+    return max(len(listed), joined)
 
 
 def _check_path_params(params: dict[str, str]) -> None:
@@ -146,9 +166,10 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, *, public: boo
         def handler(**params: str) -> Response:
             request = bp.current_request
             try:
-                principal = None if public else principal_from_request(request.headers, request.context)
+                principal = None if public else principal_from_request(
+                    request.headers, request.context, authorization_count(request))
                 _check_path_params(params)
-                result = view(Call(request, principal), **params)
+                result = view(Call(request, principal, bp.lambda_context), **params)
                 if isinstance(result, Response):
                     return result  # a view that answers with something other than JSON (an SVG chart)
                 reply = result if isinstance(result, Reply) else Reply(result)

@@ -16,7 +16,8 @@ bp = Blueprint(__name__)
 @endpoint(bp, "/accounts/{account_id}/posts", "POST", "Publish a post as the account (owner)",
           request_schema="post", statuses=(202, 409, 429))
 def create_post(call: Call, account_id: str) -> Reply:
-    view = posts.create_post(call.principal, account_id, call.json(), call.header("Idempotency-Key"))
+    view = posts.create_post(call.principal, account_id, call.json(), call.header("Idempotency-Key"),
+                             call.lambda_context)
     return Reply(view, 202)
 
 

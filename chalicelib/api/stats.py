@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.http import Call, endpoint
+from chalicelib.api.http import Call, authorization_count, endpoint
 from chalicelib.auth import principal_from_request
 from chalicelib.services import stats
 
@@ -27,7 +27,8 @@ def stats_chart(call: Call, account_id: str) -> Response:
     if call.query("signature") is not None:
         svg = stats.chart_for_link(account_id, call.query("expires"), call.query("signature"))
     else:
-        principal = principal_from_request(call.request.headers, call.request.context)
+        principal = principal_from_request(call.request.headers, call.request.context,
+                                           authorization_count(call.request))
         svg = stats.chart_for_owner(principal, account_id)
     return Response(body=svg, status_code=200,
                     headers={"Content-Type": "image/svg+xml; charset=utf-8", "Cache-Control": "private, max-age=60"})

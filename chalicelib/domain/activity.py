@@ -7,6 +7,12 @@ a batch of messages into one :class:`ActivityPlan` — counter increments per
 (account, Asia/Shanghai day), fan-activity per (account, day, hour), the set of
 (account, day, fan) facts and post counter increments — so a batch costs one write per
 distinct item, however many requests it holds.
+
+Counters are ADDs, and SQS delivers at least once, so each message's effect is made
+exactly-once: a message is cut into :class:`ActivityUnit` s (its counter writes, at
+most :data:`MAX_UNIT_WRITES` each, cut the same way on every delivery) and each unit
+is applied in one transaction with a marker of its id (``store.activity``). A
+redelivered unit finds its marker and adds nothing.
 """
 
 from __future__ import annotations
@@ -52,10 +58,12 @@ class ActivityMessage:
     user_id: str | None
     accounts: dict[str, dict[str, int]]
     posts: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Unique per request, set by the sender: a redelivery (or a resent copy) keeps it.
+    message_id: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"v": 1, "at": self.at.isoformat(), "user_id": self.user_id, "accounts": self.accounts,
-                "posts": self.posts}
+        return {"v": 1, "id": self.message_id, "at": self.at.isoformat(), "user_id": self.user_id,
+                "accounts": self.accounts, "posts": self.posts}
 
     @classmethod
     def from_json(cls, body: Any) -> ActivityMessage:
@@ -68,7 +76,10 @@ class ActivityMessage:
             raise ValueError("user_id is not an id")
         accounts = _counts(body.get("accounts"), set(COUNTERS))
         posts = _counts(body.get("posts") or {}, set(POST_COUNTERS))
-        return cls(at=at, user_id=user_id, accounts=accounts, posts=posts)
+        message_id = body.get("id") or ""
+        if message_id and not _is_id(message_id):
+            raise ValueError("id is not an id")
+        return cls(at=at, user_id=user_id, accounts=accounts, posts=posts, message_id=message_id)
 
 
 def _is_id(value: Any) -> bool:
@@ -134,6 +145,79 @@ def plan_activity(messages: Iterable[ActivityMessage], fans: set[tuple[str, str]
                         fan_days=fan_days, post_counters={k: dict(v) for k, v in post_counters.items()})
 
 
+# One transaction holds at most 100 actions: a unit's marker plus its writes fit one.
+MAX_TRANSACTION_ACTIONS = 100
+MAX_UNIT_WRITES = MAX_TRANSACTION_ACTIONS - 1
+# A counter write: ("day", account_id, day) / ("hour", account_id, "YYYY-MM-DD#HH") / ("post", post_id).
+WriteKey = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ActivityUnit:
+    """Counter writes applied together with their marker ``unit_id``, exactly once."""
+
+    unit_id: str
+    writes: dict[WriteKey, dict[str, int]]
+
+
+def plan_writes(plan: ActivityPlan) -> dict[WriteKey, dict[str, int]]:
+    """A plan's counter increments keyed by the item they update (fan-days are idempotent puts)."""
+    writes: dict[WriteKey, dict[str, int]] = {}
+    for (account_id, day), counters in plan.day_counters.items():
+        writes[("day", account_id, day)] = dict(counters)
+    for (account_id, day_hour), n in plan.hours.items():
+        writes[("hour", account_id, day_hour)] = {"active": n}
+    for post_id, counters in plan.post_counters.items():
+        writes[("post", post_id)] = dict(counters)
+    return writes
+
+
+def activity_units(messages: Iterable[ActivityMessage], fans: set[tuple[str, str]]) -> list[ActivityUnit]:
+    """Each message's counter writes as units ``<message_id>#<n>`` (the same cut on every delivery).
+
+    A message appearing twice (the same id) counts once; one with no counter writes has no unit.
+    """
+    units: list[ActivityUnit] = []
+    seen: set[str] = set()
+    for message in messages:
+        if message.message_id in seen:
+            continue
+        seen.add(message.message_id)
+        writes = plan_writes(plan_activity([message], fans))
+        keys = sorted(writes)
+        for n, start in enumerate(range(0, len(keys), MAX_UNIT_WRITES)):
+            units.append(ActivityUnit(f"{message.message_id}#{n}",
+                                      {k: writes[k] for k in keys[start:start + MAX_UNIT_WRITES]}))
+    return units
+
+
+def merge_writes(units: Iterable[ActivityUnit]) -> dict[WriteKey, dict[str, int]]:
+    """The units' writes summed per item (one update per item in their transaction)."""
+    merged: defaultdict[WriteKey, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for unit in units:
+        for key, counters in unit.writes.items():
+            for name, n in counters.items():
+                merged[key][name] += n
+    return {k: dict(v) for k, v in merged.items()}
+
+
+def transaction_groups(units: Iterable[ActivityUnit]) -> list[list[ActivityUnit]]:
+    """Units packed in order into transactions of at most 100 actions (markers plus merged writes)."""
+    groups: list[list[ActivityUnit]] = []
+    current: list[ActivityUnit] = []
+    keys: set[WriteKey] = set()
+    for unit in units:
+        grown = keys | unit.writes.keys()
+        if current and len(current) + 1 + len(grown) > MAX_TRANSACTION_ACTIONS:
+            groups.append(current)
+            current, grown = [], set(unit.writes)
+        current.append(unit)
+        keys = grown
+    if current:
+        groups.append(current)
+    return groups
+
+
 def stats_window(from_text: str | None, to_text: str | None, today: date) -> tuple[date, date]:
     """The completed days an owner's stats cover (N+1: yesterday at the latest).
 
@@ -150,10 +234,10 @@ def stats_window(from_text: str | None, to_text: str | None, today: date) -> tup
         try:
             if len(text) != 10:
                 raise ValueError(text)
-            return date.fromisoformat(text)
+            return clock.check_calendar_day(date.fromisoformat(text))
         except ValueError:
-            raise InvalidInput(f"{name} must be a date YYYY-MM-DD",
-                               details=[{"pointer": f"/{name}", "message": "must be a date YYYY-MM-DD"}]) from None
+            message = f"must be a date YYYY-MM-DD from {clock.FIRST_DAY.isoformat()} to {clock.LAST_DAY.isoformat()}"
+            raise InvalidInput(f"{name} {message}", details=[{"pointer": f"/{name}", "message": message}]) from None
 
     to_day = min(parse("to", to_text) or yesterday, yesterday)
     from_day = parse("from", from_text) or to_day - timedelta(days=DEFAULT_STATS_DAYS - 1)

@@ -10,6 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The days the platform's calendar holds: a date outside them is a client's mistake,
+# and arithmetic near ``date.min``/``date.max`` (a 30-day window, a time zone) overflows.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
 _now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 
@@ -48,4 +51,12 @@ def parse_rfc3339(text: str) -> datetime:
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if value.tzinfo is None:
         raise ValueError("timestamp needs an offset")
+    check_calendar_day(value.date())
     return value
+
+
+def check_calendar_day(day: date) -> date:
+    """``day`` if the platform's calendar holds it; ``ValueError`` otherwise."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{day.isoformat()} is outside {FIRST_DAY.isoformat()}..{LAST_DAY.isoformat()}")
+    return day

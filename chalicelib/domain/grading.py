@@ -347,10 +347,13 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 def parse_month(text: Any) -> date:
     """The first day of a ``YYYY-MM`` month (ASCII digits only: one month, one run id); 400 otherwise."""
-    if not isinstance(text, str) or not _MONTH.fullmatch(text):
-        raise InvalidInput(f"month must be YYYY-MM, got {text!r}",
-                           details=[{"pointer": "/month", "message": "must be YYYY-MM"}])
-    return date(int(text[:4]), int(text[5:]), 1)
+    try:
+        if not isinstance(text, str) or not _MONTH.fullmatch(text):
+            raise ValueError(text)
+        return clock.check_calendar_day(date(int(text[:4]), int(text[5:]), 1))
+    except ValueError:
+        raise InvalidInput(f"month must be YYYY-MM from {clock.FIRST_DAY:%Y-%m}, got {str(text)[:20]!r}",
+                           details=[{"pointer": "/month", "message": "must be YYYY-MM"}]) from None
 
 
 def run_kind(run_id: str) -> str:
@@ -361,7 +364,7 @@ def run_kind(run_id: str) -> str:
     try:
         if not _DAY.fullmatch(run_id):
             raise ValueError(run_id)
-        date.fromisoformat(run_id)
+        clock.check_calendar_day(date.fromisoformat(run_id))
     except ValueError:
         raise InvalidInput(f"a grading run is named by its month (YYYY-MM) or, for a weekly status run, "
                            f"its day (YYYY-MM-DD); got {run_id!r}",

@@ -70,9 +70,10 @@ class Ranked:
     score: float
 
 
-def may_enter(status: str, tier: str) -> bool:
-    """Published posts of accounts whose tier has hot-list eligibility; never H1 or unknown tiers."""
-    if status != "published" or tier == PENALTY_TIER or tier not in tier_config()["tiers"]:
+def may_enter(status: str, tier: str, targeted: bool = False) -> bool:
+    """Published posts of accounts whose tier has hot-list eligibility; never H1 or unknown tiers,
+    never a post limited to fan groups (the list is public)."""
+    if targeted or status != "published" or tier == PENALTY_TIER or tier not in tier_config()["tiers"]:
         return False
     return hot_list_eligible(tier)
 

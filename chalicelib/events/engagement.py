@@ -16,12 +16,13 @@ ACTIVITY = QUEUES["activity"]
 @bp.on_sqs_message(queue=ACTIVITY.name, batch_size=ACTIVITY.batch_size,
                    maximum_batching_window_in_seconds=ACTIVITY.batching_window_s)
 def activity_consumer(event: Any) -> dict[str, Any]:
-    """Merge the batch's activity messages and write each counter item once.
+    """Apply the batch's activity messages, each exactly once.
 
-    The batch succeeds or fails as a whole (the merged writes are shared by its
-    messages); a malformed message is dropped inside, so it cannot block the rest.
+    The batch succeeds or fails as a whole (merged writes are shared by its messages);
+    a redelivery re-applies only what no transaction committed, and a malformed
+    message is dropped inside, so it cannot block the rest.
     """
-    activity.apply_batch(record.body for record in event)
+    activity.apply_batch((record.to_dict()["messageId"], record.body) for record in event)
     return {"batchItemFailures": []}
 
 

@@ -6,9 +6,10 @@ from typing import Any
 
 from chalicelib.auth import Principal
 from chalicelib.domain import clock
-from chalicelib.domain.cursor import decode_cursor, encode_cursor
+from chalicelib.domain.cursor import cursor_scope, decode_cursor, encode_cursor, refuse_cursor
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.domain.ids import new_id
+from chalicelib.domain.names import MAX_INDEXED_NAME_BYTES, check_account_names, normalise_term
 from chalicelib.domain.tiers import NEW_ACCOUNT_TIER
 from chalicelib.services.views import account_view
 from chalicelib.store import accounts as store
@@ -20,6 +21,7 @@ LABELS = ("preferred_store", "certified_influencer", "official")
 def create_account(principal: Principal, body: Any) -> dict[str, Any]:
     """Create an account owned by the caller; ``official`` accounts need an operator."""
     body = validate("account_create", body)
+    check_account_names(body)
     if body["kind"] == "official" and not principal.is_operator:
         raise Forbidden("only operators create official accounts")
     now = clock.now()
@@ -55,18 +57,28 @@ def owner_only_account(principal: Principal, account_id: str) -> store.AccountMo
 
 def update_account(principal: Principal, account_id: str, body: Any) -> dict[str, Any]:
     changes = validate("account_update", body)
+    check_account_names(changes)
     account = owned_account(principal, account_id)
     return account_view(store.update_account(account, changes))
 
 
-def search_accounts(prefix: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
+def search_accounts(principal: Principal, prefix: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
     if not prefix or not prefix.strip() or len(prefix) > 40:
         raise InvalidInput("q must be 1 to 40 characters", details=[{"pointer": "/q", "message": "is required"}])
-    position = decode_cursor(cursor, ("term",))
+    term = normalise_term(prefix)
+    if not term or len(term.encode("utf-8")) > MAX_INDEXED_NAME_BYTES:
+        raise InvalidInput("q is too long once normalised (NFKC)",
+                           details=[{"pointer": "/q", "message": f"at most {MAX_INDEXED_NAME_BYTES} UTF-8 bytes "
+                                     "once normalised"}])
+    scope = cursor_scope("/accounts", principal.user_id, q=prefix)
+    position = decode_cursor(cursor, ("term",), scope)
+    # The term resumes a begins_with query: DynamoDB refuses a start key outside its range.
+    if position and not position["term"].startswith(term):
+        raise refuse_cursor()
     ids, last_term = store.search_accounts(prefix, limit, position["term"] if position else None)
     found = store.accounts_by_ids(ids)
     return {"items": [account_view(found[i]) for i in ids if i in found],
-            "next_cursor": encode_cursor({"term": last_term}) if last_term else None}
+            "next_cursor": encode_cursor({"term": last_term}, scope) if last_term else None}
 
 
 def set_label(principal: Principal, account_id: str, label: str, granted: bool) -> dict[str, Any]:
@@ -78,6 +90,7 @@ def set_label(principal: Principal, account_id: str, label: str, granted: bool) 
 
 def my_accounts(principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
     """The accounts the caller owns (the merchant console's account switcher)."""
-    position = decode_cursor(cursor, ("owner_id", "account_id"))
+    scope = cursor_scope("/me/accounts", principal.user_id)
+    position = decode_cursor(cursor, ("owner_id", "account_id"), scope)
     items, last = store.accounts_of_owner(principal.user_id, limit, position)
-    return {"items": [account_view(a) for a in items], "next_cursor": encode_cursor(last) if last else None}
+    return {"items": [account_view(a) for a in items], "next_cursor": encode_cursor(last, scope) if last else None}

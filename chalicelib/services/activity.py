@@ -2,13 +2,15 @@
 
 Request paths call one ``record_*`` function, which sends ONE message to the
 ``activity`` queue (a feed page, a read, a like...): no table write on the request
-path. The activity consumer merges a batch (:func:`apply_batch`) and writes each
-counter item once, the fan-day facts in batches. Tracking never fails a request: a
+path. The activity consumer (:func:`apply_batch`) applies each message's counters
+exactly once (a marker per message in the same transaction as its counter updates,
+so a redelivered batch adds nothing twice), the fan-day facts in batches. Tracking never fails a request: a
 send that fails is logged and the request goes on.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -18,7 +20,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from chalicelib.domain import clock
-from chalicelib.domain.activity import ActivityMessage, day_of, fan_candidates, plan_activity
+from chalicelib.domain.activity import ActivityMessage, activity_units, day_of, fan_candidates, plan_activity
+from chalicelib.domain.ids import new_id
 from chalicelib.store import activity as store
 from chalicelib.store import fan_counts, queues
 from chalicelib.store.posts import PostModel
@@ -31,7 +34,9 @@ def record(user_id: str | None, accounts: dict[str, dict[str, int]],
     """Send one activity message (best effort: a failed send is logged, never raised)."""
     if not accounts and not posts:
         return
-    message = ActivityMessage(at=at or clock.now(), user_id=user_id, accounts=accounts, posts=posts or {})
+    now = clock.now()
+    message = ActivityMessage(at=at or now, user_id=user_id, accounts=accounts, posts=posts or {},
+                              message_id=new_id(now))
     try:
         queues.send("activity", message.to_json())
     except Exception:
@@ -71,21 +76,25 @@ def record_publication(post: PostModel, at: datetime) -> None:
     store.add_day_counters(post.account_id, day_of(at), {"system_posts" if post.system else "posts": 1})
 
 
-def apply_batch(bodies: Iterable[str]) -> dict[str, int]:
-    """Apply a batch of activity messages (the queue consumer).
+def apply_batch(records: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """Apply a batch of activity messages, ``(SQS message id, body)`` pairs (the queue consumer).
 
     A malformed message is logged and dropped: it can never succeed. Who counts as a
-    fan is decided here, with one BatchGetItem of the follows involved.
+    fan is decided here, with one BatchGetItem of the follows involved. A message's
+    own id names its effect (the SQS id serves for a body sent without one).
     """
     messages = []
     dropped = 0
-    for body in bodies:
+    for sqs_id, body in records:
         try:
-            messages.append(ActivityMessage.from_json(json.loads(body)))
+            message = ActivityMessage.from_json(json.loads(body))
         except (ValueError, TypeError) as error:
             dropped += 1
             logger.warning("dropping malformed activity message", reason=str(error)[:200])
-    plan = plan_activity(messages, store.followers_among(fan_candidates(messages)))
-    written = store.apply_plan(plan)
-    moved = fan_counts.record_active_days(plan.fan_days)
+            continue
+        messages.append(message if message.message_id else dataclasses.replace(message, message_id=sqs_id))
+    fans = store.followers_among(fan_candidates(messages))
+    fan_days = plan_activity(messages, fans).fan_days
+    written = store.apply_units(activity_units(messages, fans), fan_days)
+    moved = fan_counts.record_active_days(fan_days)
     return {"messages": len(messages), "dropped": dropped, **written, "fans_moved": moved}

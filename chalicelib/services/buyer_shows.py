@@ -12,7 +12,9 @@ day pushes it then.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
@@ -21,14 +23,16 @@ from chalicelib.auth import Principal
 from chalicelib.config import settings
 from chalicelib.domain import clock
 from chalicelib.domain.activity import day_of
-from chalicelib.domain.cursor import decode_cursor, encode_cursor
+from chalicelib.domain.cursor import cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.posts import CONTENT_FIELDS, feed_key, section_of
 from chalicelib.domain.ranking import hot_list_config, recent_bucket
+from chalicelib.domain.tiers import PENALTY_TIER
 from chalicelib.services import activity
+from chalicelib.services.idempotency import check_idempotency_key, idempotent_create, run_once
 from chalicelib.services.pipeline import start_fan_out
-from chalicelib.services.posts import MAX_KEY_LENGTH, send_to_moderation
+from chalicelib.services.posts import send_to_moderation
 from chalicelib.services.views import post_view
 from chalicelib.store import activity as activity_store
 from chalicelib.store import posts as store
@@ -40,12 +44,17 @@ from chalicelib.validation import validate_post
 OWNER_ONLY_FIELDS = ("audience", "publish_at")
 
 
-def submit(principal: Principal, account_id: str, body: Any, idempotency_key: str | None) -> dict[str, Any]:
-    """Send a buyer show to an account; it is held for moderation (202)."""
+def submit(principal: Principal, account_id: str, body: Any, idempotency_key: str | None,
+           lambda_context: Any = None) -> dict[str, Any]:
+    """Send a buyer show to an account; it is held for moderation (202).
+
+    A retried ``Idempotency-Key`` returns the first submission; reused with another body, a 409.
+    """
     account = get_account(account_id)
     if not isinstance(body, dict):
         raise InvalidInput("buyer show must be a JSON object",
                            details=[{"pointer": "", "message": "must be an object"}])
+    sent = body
     body = {"type": "buyer_show", **body}
     if body["type"] != "buyer_show":
         raise InvalidInput("a buyer show has type buyer_show",
@@ -56,45 +65,69 @@ def submit(principal: Principal, account_id: str, body: Any, idempotency_key: st
                            details=[{"pointer": f"/{name}", "message": "is not allowed in a buyer show"}
                                     for name in extra])
     body = validate_post(body)
-    if idempotency_key is not None and not 1 <= len(idempotency_key) <= MAX_KEY_LENGTH:
-        raise InvalidInput("Idempotency-Key must be 1 to 128 characters",
-                           details=[{"pointer": "/headers/Idempotency-Key", "message": "1 to 128 characters"}])
+    check_idempotency_key(idempotency_key)
+    if idempotency_key is None:
+        post_id = _insert_submission(account.account_id, principal.user_id, body, None)
+    else:
+        # The key is the fan's own (namespaced), so it cannot collide with the owner's keys.
+        key = f"buyer-show#{principal.user_id}#{idempotency_key}"
+        request = {"key": key, "account_id": account.account_id, "author_id": principal.user_id,
+                   "body": sent, "validated": body}
+        post_id = run_once(_submit_once(), request, lambda_context)["post_id"]
+    return post_view(store.get_post(post_id, consistent=True))
+
+
+def _insert_submission(account_id: str, author_id: str, body: dict[str, Any], key: str | None) -> str:
     now = clock.now()
     post = store.PostModel(
-        new_id(now), account_id=account.account_id, author_id=principal.user_id, type="buyer_show",
+        new_id(now), account_id=account_id, author_id=author_id, type="buyer_show",
         format=body["format"], section=section_of("buyer_show"), status="pending_review",
         content={k: body[k] for k in CONTENT_FIELDS if k in body}, created_at=now, fan_submission=True,
         queue="moderation", queue_at=store.queue_time(now + timedelta(seconds=settings.moderation_resend_after_s)))
-    # The key is the fan's own (namespaced), so it cannot collide with the owner's keys.
-    key = f"buyer-show#{principal.user_id}#{idempotency_key}" if idempotency_key else None
     try:
         store.insert_post(post, None, key)
     except store.KeyTaken as taken:
-        return post_view(store.get_post(taken.post_id, consistent=True))
+        return taken.post_id
     send_to_moderation(post.post_id)
-    activity.record_engagement(principal.user_id, account.account_id, "buyer_shows")
-    return post_view(store.get_post(post.post_id, consistent=True))
+    activity.record_engagement(author_id, account_id, "buyer_shows")
+    return post.post_id
+
+
+@lru_cache(maxsize=1)
+def _submit_once() -> Callable[..., dict[str, str]]:
+    @idempotent_create
+    def submit_buyer_show(request: dict[str, Any]) -> dict[str, str]:
+        return {"post_id": _insert_submission(request["account_id"], request["author_id"], request["validated"],
+                                              request["key"])}
+
+    return submit_buyer_show
 
 
 def wall(principal: Principal, account_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     """The account's approved buyer shows, newest first (featured ones say so)."""
     get_account(account_id)
-    position = decode_cursor(cursor, ("wall_account", "post_id"))
+    scope = cursor_scope("/accounts/{account_id}/buyer-shows", principal.user_id, wall_account=account_id)
+    position = decode_cursor(cursor, ("wall_account", "post_id"), scope)
     results = store.PostModel.buyer_show_wall.query(account_id, scan_index_forward=False, limit=limit,
                                                     filter_condition=store.PostModel.status == "published",
                                                     last_evaluated_key=raw_key(position))
     items = list(results)
     last = flat_key(results.last_evaluated_key)
-    return {"items": [post_view(p) for p in items], "next_cursor": encode_cursor(last) if last else None}
+    return {"items": [post_view(p) for p in items], "next_cursor": encode_cursor(last, scope) if last else None}
 
 
 def feature(principal: Principal, post_id: str) -> dict[str, Any]:
     """The owner features a fan's buyer show; the day's first featured one is pushed to followers."""
     post = store.get_post(post_id, consistent=True)
-    if get_account(post.account_id).owner_id != principal.user_id:
+    account = get_account(post.account_id)
+    if account.owner_id != principal.user_id:
         if post.status == "published":
             raise Forbidden("only the account's owner may feature a buyer show")
         raise NotFound(f"post {post_id} not found")
+    if account.tier == PENALTY_TIER:
+        # Featuring pushes to every follower: an H1 account reaches nobody until released.
+        raise Forbidden("this account is in H1 (小黑屋) for violations and cannot feature buyer shows until a "
+                        "moderator releases it")
     if not post.fan_submission or post.status != "published":
         raise Conflict("only a fan's buyer show that passed moderation can be featured",
                        details=[{"pointer": "/post_id", "message": f"post is {post.status}"

@@ -24,7 +24,7 @@ from typing import Any
 
 from chalicelib.auth import Principal
 from chalicelib.config import settings
-from chalicelib.domain.cursor import cursor_int, decode_cursor, encode_cursor
+from chalicelib.domain.cursor import cursor_int, cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.feed import FeedEntry, FeedSource, shows_in_feed, take_newest
 from chalicelib.domain.hybrid import PullWindow, choose_windows, pulled_post_shows
@@ -54,7 +54,8 @@ def read_feed(principal: Principal, section: str | None, limit: int, cursor: str
     if section not in SECTIONS:
         raise InvalidInput(f"section must be one of {', '.join(SECTIONS)}",
                            details=[{"pointer": "/section", "message": f"must be one of {', '.join(SECTIONS)}"}])
-    position = decode_cursor(cursor, ("before", "served"))
+    scope = cursor_scope("/me/feed", principal.user_id, section=section)
+    position = decode_cursor(cursor, ("before", "served"), scope)
     before = position["before"] if position else None
     served = cursor_int(position, "served") if position else 0
     user_id = principal.user_id
@@ -83,7 +84,8 @@ def read_feed(principal: Principal, section: str | None, limit: int, cursor: str
             break
     more = not all(s.done for s in sources) and served < settings.inbox_max_entries and before is not None
     activity.record_impressions(user_id, items)  # one message for the whole page
-    return {"items": items, "next_cursor": encode_cursor({"before": before, "served": str(served)}) if more else None}
+    next_cursor = encode_cursor({"before": before, "served": str(served)}, scope) if more else None
+    return {"items": items, "next_cursor": next_cursor}
 
 
 def _all_at_once(calls: list[Callable[[], Any]]) -> list[Any]:

@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib.auth import Principal
 from chalicelib.config import settings
 from chalicelib.domain import clock
-from chalicelib.domain.cursor import decode_cursor, encode_cursor
+from chalicelib.domain.cursor import cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.services import activity, hybrid
 from chalicelib.services.accounts import owner_only_account
@@ -23,6 +23,10 @@ GROUP_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 def follow(principal: Principal, account_id: str) -> dict[str, Any]:
     """Follow an account (idempotent) and backfill its latest posts into the inbox."""
     account = get_account(account_id)
+    if account.owner_id == principal.user_id:
+        # An owner following their own account would count as a fan and take its own posts into the feed.
+        raise InvalidInput("you cannot follow an account you own",
+                           details=[{"pointer": "/account_id", "message": "is your own account"}])
     now = clock.now()
     if follows.follow(account_id, principal.user_id, now, int(account.follower_count)):
         activity.record_follow_change(principal.user_id, account_id, followed=True)
@@ -52,22 +56,24 @@ def unfollow(principal: Principal, account_id: str) -> None:
 
 
 def following(principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
-    position = decode_cursor(cursor, ("user_id", "account_id", "followed_at"))
+    scope = cursor_scope("/me/following", principal.user_id, user_id=principal.user_id)
+    position = decode_cursor(cursor, ("user_id", "account_id", "followed_at"), scope)
     items, last = follows.following_page(principal.user_id, limit, position)
     found = accounts_by_ids([f.account_id for f in items])
     return {"items": [{**account_view(found[f.account_id]), "followed_at": clock.rfc3339(f.followed_at)}
                       for f in items if f.account_id in found],
-            "next_cursor": encode_cursor(last) if last else None}
+            "next_cursor": encode_cursor(last, scope) if last else None}
 
 
 def followers(principal: Principal, account_id: str, limit: int, cursor: str | None,
               group: str | None = None) -> dict[str, Any]:
     owner_only_account(principal, account_id)
-    position = decode_cursor(cursor, ("account_id", "user_id"))
+    scope = cursor_scope("/accounts/{account_id}/followers", principal.user_id, account_id=account_id, group=group)
+    position = decode_cursor(cursor, ("account_id", "user_id"), scope)
     items, last = follows.followers_page(account_id, limit, position, [group] if group else [])
     return {"items": [{"user_id": f.user_id, "followed_at": clock.rfc3339(f.followed_at),
                        "groups": sorted(f.groups or ())} for f in items],
-            "next_cursor": encode_cursor(last) if last else None}
+            "next_cursor": encode_cursor(last, scope) if last else None}
 
 
 def _check_group(group: str) -> None:

@@ -17,9 +17,10 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.auth import Principal
 from chalicelib.domain import clock
-from chalicelib.domain.cursor import cursor_int, decode_cursor, encode_cursor
+from chalicelib.domain.cursor import cursor_int, cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.ranking import ALL, Candidate, hot_list_config, may_enter, rank, recent_buckets
+from chalicelib.domain.visibility import is_targeted
 from chalicelib.services.views import post_view
 from chalicelib.store import hot_list as store
 from chalicelib.store.accounts import accounts_by_ids
@@ -27,6 +28,10 @@ from chalicelib.store.posts import posts_by_ids
 
 logger = Logger(service="weitao-hot-list")
 MAX_CATEGORY_CHARS = 64
+
+
+def _may_enter(post: Any, tier: str) -> bool:
+    return may_enter(post.status, tier, is_targeted(post.audience_groups))
 
 
 def rebuild_hot_list(now: datetime | None = None) -> dict[str, Any]:
@@ -38,7 +43,7 @@ def rebuild_hot_list(now: datetime | None = None) -> dict[str, Any]:
     candidates = []
     for post in posts.values():
         account = accounts.get(post.account_id)
-        if account is None or post.published_at is None or not may_enter(post.status, account.tier):
+        if account is None or post.published_at is None or not _may_enter(post, account.tier):
             continue
         candidates.append(Candidate(
             post_id=post.post_id, category=account.category, published_at=post.published_at,
@@ -61,7 +66,8 @@ def hot_list(principal: Principal, category: str | None, limit: int, cursor: str
     if category is not None and not 0 < len(category.strip()) <= MAX_CATEGORY_CHARS:
         raise InvalidInput(f"category must be 1 to {MAX_CATEGORY_CHARS} characters",
                            details=[{"pointer": "/category", "message": f"1 to {MAX_CATEGORY_CHARS} characters"}])
-    position = decode_cursor(cursor, ("offset",))
+    scope = cursor_scope("/hot", principal.user_id, category=category)
+    position = decode_cursor(cursor, ("offset",), scope)
     offset = cursor_int(position, "offset") if position else 0
     stored = store.get_list(store.category_list_id(category) if category else store.ALL_LIST)
     entries = stored.entries if stored else []
@@ -72,10 +78,10 @@ def hot_list(principal: Principal, category: str | None, limit: int, cursor: str
     for rank_index, entry in enumerate(page, start=offset + 1):
         post = posts.get(entry["post_id"])
         account = accounts.get(post.account_id) if post else None
-        if post is None or account is None or not may_enter(post.status, account.tier):
+        if post is None or account is None or not _may_enter(post, account.tier):
             continue
         items.append({**post_view(post), "handle": account.handle, "display_name": account.display_name,
                       "category": account.category, "rank": rank_index, "score": entry["score"]})
     more = offset + limit < len(entries)
     return {"items": items, "category": category, "computed_at": clock.rfc3339(stored.computed_at) if stored else None,
-            "next_cursor": encode_cursor({"offset": str(offset + limit)}) if more else None}
+            "next_cursor": encode_cursor({"offset": str(offset + limit)}, scope) if more else None}

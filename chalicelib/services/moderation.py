@@ -1,8 +1,8 @@
 """Moderator use cases: the review queue, decisions, H1 (小黑屋), strikes and the audit trail.
 
-Rejections, sends to H1 and releases are written in the same transaction as their
-audit entry (:mod:`chalicelib.store.audit`); an approval publishes through the
-pipeline and appends its entry right after. Only moderators reach any of this.
+Every decision is written in the same transaction as its audit entry
+(:mod:`chalicelib.store.audit`); an approval publishes through the pipeline with its
+entry. Only moderators reach any of this.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from aws_lambda_powertools import Logger
 from chalicelib.auth import MODERATOR, Principal
 from chalicelib.domain import clock
 from chalicelib.domain.clock import rfc3339
-from chalicelib.domain.cursor import decode_cursor, encode_cursor
+from chalicelib.domain.cursor import cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.tiers import NEW_ACCOUNT_TIER, PENALTY_TIER
 from chalicelib.services.pipeline import publish
@@ -33,18 +33,11 @@ MODERATOR_HOOK = "moderator"
 def review_queue(principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
     """Posts held for review, oldest first (moderators see the hook results)."""
     principal.require(MODERATOR)
-    position = _own_cursor(decode_cursor(cursor, ("queue", "queue_at", "post_id")), "queue", REVIEW_QUEUE)
+    scope = cursor_scope("/moderation/queue", principal.user_id, queue=REVIEW_QUEUE)
+    position = decode_cursor(cursor, ("queue", "queue_at", "post_id"), scope)
     items, last = queue_page(REVIEW_QUEUE, limit, position)
     return {"items": [post_view(p, for_owner=True) for p in items],
-            "next_cursor": encode_cursor(last) if last else None}
-
-
-def _own_cursor(position: dict[str, str] | None, key: str, value: str) -> dict[str, str] | None:
-    """A cursor must resume the list it came from (DynamoDB refuses a start key of another partition)."""
-    if position is not None and position[key] != value:
-        raise InvalidInput("cursor is not valid",
-                           details=[{"pointer": "/cursor", "message": "is not a cursor from this list"}])
-    return position
+            "next_cursor": encode_cursor(last, scope) if last else None}
 
 
 def _held_post(post_id: str) -> PostModel:
@@ -66,13 +59,18 @@ def decide(principal: Principal, post_id: str, body: Any) -> dict[str, Any]:
     record = {"hook": MODERATOR_HOOK, "outcome": decision, "reason": "moderator_decision", "message": reason}
     results = [*(post.hook_results or []), record]
     if decision == "approve":
+        tier = get_account(post.account_id).tier
+        if tier == PENALTY_TIER:
+            # Held before the account went to H1: approving would publish for an account that cannot.
+            raise Conflict(f"the account of post {post_id} is in tier {PENALTY_TIER} (小黑屋) and cannot publish; "
+                           "reject the post or release the account first",
+                           details=[{"pointer": "/decision", "message": f"the account is in tier {PENALTY_TIER}"}])
         entry = audit.audit_entry(post.account_id, "approve", principal.user_id, reason, now, post_id=post_id)
         # publish() is the pipeline's one way to publish (status, feed keys, fingerprint,
-        # fan-out); the entry follows at once. Publishing is conditional, so a second
-        # moderator's approval gets a 409 instead of a second entry.
-        if not publish(post, results):
+        # fan-out); the entry is written in the same transaction as the status change, and
+        # only while the post is held, so a second moderator's approval gets a 409.
+        if not publish(post, results, entry=entry, condition=PostModel.queue == REVIEW_QUEUE):
             raise Conflict(f"post {post_id} was decided meanwhile")
-        audit.append(entry)
     else:
         violation = body.get("violation", True)
         entry = audit.audit_entry(post.account_id, "reject", principal.user_id, reason, now, post_id=post_id,
@@ -135,12 +133,14 @@ def audit_trail(principal: Principal, account_id: str | None, actor: str | None,
         raise InvalidInput("give exactly one of account_id or actor",
                            details=[{"pointer": "/account_id", "message": "give account_id or actor, not both"}])
     if account_id:
-        position = _own_cursor(decode_cursor(cursor, ("account_id", "entry_id")), "account_id", account_id)
+        scope = cursor_scope("/moderation/audit", principal.user_id, account_id=account_id)
+        position = decode_cursor(cursor, ("account_id", "entry_id"), scope)
         items, last = audit.account_trail(account_id, limit, position)
     else:
-        position = _own_cursor(decode_cursor(cursor, ("account_id", "entry_id", "actor")), "actor", str(actor))
+        scope = cursor_scope("/moderation/audit", principal.user_id, actor=str(actor))
+        position = decode_cursor(cursor, ("account_id", "entry_id", "actor"), scope)
         items, last = audit.actor_trail(str(actor), limit, position)
-    return {"items": [audit_view(e) for e in items], "next_cursor": encode_cursor(last) if last else None}
+    return {"items": [audit_view(e) for e in items], "next_cursor": encode_cursor(last, scope) if last else None}
 
 
 def account_strikes(principal: Principal, account_id: str) -> dict[str, Any]:

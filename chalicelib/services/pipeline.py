@@ -28,12 +28,14 @@ from chalicelib.domain.moderation.chain import (
     load_chain_config,
     run_chain,
 )
+from chalicelib.domain.moderation.strikes import rejection_strike
 from chalicelib.domain.posts import feed_key
 from chalicelib.domain.ranking import hot_list_config, recent_bucket
 from chalicelib.services import activity, fanout, hybrid
-from chalicelib.services.moderation_chain import chain_services, index_published, strike_for_rejection
-from chalicelib.store import fanout_progress, inbox, queues
-from chalicelib.store.posts import PostModel, due_posts, get_post, queue_time, refund_quota, transition
+from chalicelib.services.moderation_chain import chain_config, chain_services, index_published, strike_for_rejection
+from chalicelib.services.strikes import SYSTEM
+from chalicelib.store import audit, fanout_progress, inbox, queues
+from chalicelib.store.posts import PostModel, due_posts, get_post, queue_time, transition
 
 logger = Logger(service="weitao-pipeline")
 PUT, DELETE = "put", "delete"
@@ -61,21 +63,41 @@ def apply_decision(post: PostModel, result: ChainResult) -> str:
     records = result.as_records()
     if result.outcome == APPROVE:
         return "published" if publish(post, records) else "moved_on"
+    # The system's decisions are in the audit trail like a moderator's, written with the change.
+    entry = system_decision_entry(post, result)
     if result.outcome == REJECT:
         if not post.fan_submission:  # a fan's buyer show is not the account's violation
             strike_for_rejection(post, result)  # idempotent; before the status change so a redelivery retries it
         moved = transition(post, "pending_review", [
             PostModel.status.set("rejected"), PostModel.reject_reason.set(result.reason),
-            PostModel.hook_results.set(records), PostModel.queue.remove(), PostModel.queue_at.remove()])
+            PostModel.hook_results.set(records), PostModel.queue.remove(), PostModel.queue_at.remove()],
+            entry=entry, refund=True)
         return "rejected" if moved else "moved_on"
     moved = transition(post, "pending_review", [
         PostModel.queue.set("review"), PostModel.queue_at.set(queue_time(clock.now())),
-        PostModel.hook_results.set(records)])
+        PostModel.hook_results.set(records)],
+        entry=entry, condition=PostModel.queue == "moderation")  # a redelivered hold writes no second entry
     return "held_for_review" if moved else "moved_on"
 
 
-def publish(post: PostModel, hook_results: list[dict[str, Any]] | None) -> bool:
-    """Mark the post published and start its fan-out; False if it was no longer pending."""
+def system_decision_entry(post: PostModel, result: ChainResult) -> audit.AuditModel:
+    """The audit entry of a hook chain's rejection or hold: actor ``system``, the hook and its reason code."""
+    deciding = result.deciding
+    hook, code = (deciding.hook, deciding.reason) if deciding else ("chain", None)
+    action = "reject" if result.outcome == REJECT else "hold"
+    return audit.audit_entry(post.account_id, action, SYSTEM, result.reason or action, clock.now(),
+                             post_id=post.post_id, details={"hook": hook, "reason_code": code,
+                                                            "violation": not post.fan_submission
+                                                            and rejection_strike(chain_config(), result) is not None})
+
+
+def publish(post: PostModel, hook_results: list[dict[str, Any]] | None, entry: audit.AuditModel | None = None,
+            condition: Any = None) -> bool:
+    """Mark the post published and start its fan-out; False if it was no longer pending.
+
+    ``entry`` (a moderator's approval) is written in the same transaction as the status
+    change; ``condition`` narrows which pending posts may publish (held for review).
+    """
     now = clock.now()
     actions = [PostModel.status.set("published"), PostModel.published_at.set(now),
                PostModel.queue.remove(), PostModel.queue_at.remove()]
@@ -89,7 +111,7 @@ def publish(post: PostModel, hook_results: list[dict[str, Any]] | None) -> bool:
         actions.append(PostModel.hook_results.set(hook_results))
     if not post.fan_submission:
         index_published(post)  # idempotent; before the status change so a redelivery retries it
-    if not transition(post, "pending_review", actions):
+    if not transition(post, "pending_review", actions, entry=entry, condition=condition):
         stored = get_post(post.post_id, consistent=True)
         if not (stored.status == "published" and stored.published_at == now):
             return False
@@ -110,14 +132,14 @@ def remove_post(post: PostModel, by: str, reason: str) -> None:
     previous, key = post.status, post.feed_key
     if previous in ("removed", "rejected"):
         return
+    # Removed before it published: the slot goes back with the status change, exactly once.
     if not transition(post, previous, [PostModel.status.set("removed"), PostModel.feed_key.remove(),
                                        PostModel.section_feed_key.remove(),
                                        PostModel.reject_reason.set(reason),
-                                       PostModel.queue.remove(), PostModel.queue_at.remove()]):
+                                       PostModel.queue.remove(), PostModel.queue_at.remove()],
+                      refund=previous in ("scheduled", "pending_review")):
         return remove_post(get_post(post.post_id, consistent=True), by, reason)
     logger.info("post removed", post_id=post.post_id, by=by, previous=previous)
-    if previous == "scheduled" and post.quota_day:
-        refund_quota(post.account_id, post.quota_day)
     if previous == "published":
         queues.send("fanout", {"op": DELETE, "post_id": post.post_id, "chunk": 0, "after": None,
                                "feed_key": key})

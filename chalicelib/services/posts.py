@@ -8,34 +8,29 @@ from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 
 from chalicelib.auth import Principal
 from chalicelib.config import settings
 from chalicelib.domain import clock
-from chalicelib.domain.cursor import decode_cursor, encode_cursor
-from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chalicelib.domain.cursor import cursor_scope, decode_cursor, encode_cursor
+from chalicelib.domain.errors import Forbidden, NotFound
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.posts import CONTENT_FIELDS, check_post_rules, section_of
 from chalicelib.domain.quota import quota_charge, quota_exceeded
 from chalicelib.domain.tiers import PENALTY_TIER
+from chalicelib.domain.visibility import may_see
 from chalicelib.services import activity
 from chalicelib.services.accounts import owned_account
+from chalicelib.services.idempotency import check_idempotency_key, idempotent_create, run_once
 from chalicelib.services.moderation import record_takedown
 from chalicelib.services.pipeline import remove_post
 from chalicelib.services.views import post_view
+from chalicelib.store import follows, queues
 from chalicelib.store import posts as store
-from chalicelib.store import queues
 from chalicelib.store.accounts import AccountModel, get_account
-from chalicelib.store.idempotency import persistence_layer
 from chalicelib.validation import validate_post
 
 logger = Logger(service="weitao-posts")
-MAX_KEY_LENGTH = 128
 
 
 def _insert(account: AccountModel, author_id: str, body: dict[str, Any], idempotency_key: str | None) -> str:
@@ -83,11 +78,8 @@ def send_to_moderation(post_id: str) -> None:
 
 
 @lru_cache(maxsize=1)
-def _idempotent_create() -> Callable[..., dict[str, str]]:
-    config = IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="body",
-                               expires_after_seconds=settings.idempotency_ttl_s)
-
-    @idempotent_function(data_keyword_argument="request", persistence_store=persistence_layer(), config=config)
+def _create_once() -> Callable[..., dict[str, str]]:
+    @idempotent_create
     def create(request: dict[str, Any]) -> dict[str, str]:
         account = get_account(request["account_id"])
         return {"post_id": _insert(account, request["author_id"], request["body"], request["idempotency_key"])}
@@ -95,25 +87,17 @@ def _idempotent_create() -> Callable[..., dict[str, str]]:
     return create
 
 
-def create_post(principal: Principal, account_id: str, body: Any, idempotency_key: str | None) -> dict[str, Any]:
+def create_post(principal: Principal, account_id: str, body: Any, idempotency_key: str | None,
+                lambda_context: Any = None) -> dict[str, Any]:
     """Create a post as the account's owner; a retried ``Idempotency-Key`` returns the first post."""
     owned_account(principal, account_id)
     if idempotency_key is None:
         post_id = _insert(get_account(account_id), principal.user_id, body, None)
     else:
-        if not 1 <= len(idempotency_key) <= MAX_KEY_LENGTH:
-            raise InvalidInput("Idempotency-Key must be 1 to 128 characters",
-                               details=[{"pointer": "/headers/Idempotency-Key", "message": "1 to 128 characters"}])
+        check_idempotency_key(idempotency_key)
         request = {"key": f"{account_id}#{idempotency_key}", "account_id": account_id,
                    "author_id": principal.user_id, "idempotency_key": idempotency_key, "body": body}
-        try:
-            post_id = _idempotent_create()(request=request)["post_id"]
-        except IdempotencyAlreadyInProgressError:
-            raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly") from None
-        except IdempotencyValidationError:
-            raise Conflict("this Idempotency-Key was used with a different body",
-                           details=[{"pointer": "/headers/Idempotency-Key", "message": "reused with another body"}]
-                           ) from None
+        post_id = run_once(_create_once(), request, lambda_context)["post_id"]
     post = store.get_post(post_id, consistent=True)
     if post.status == "pending_review" and post.queue == "moderation" and idempotency_key is not None:
         send_to_moderation(post_id)  # a retry may follow a lost send; moderation is idempotent
@@ -126,10 +110,20 @@ def can_see_everything(principal: Principal, post: store.PostModel) -> bool:
     return get_account(post.account_id).owner_id == principal.user_id
 
 
-def visible_post(principal: Principal, post_id: str) -> store.PostModel:
-    """A post the caller may see: published for everyone, any status for owner and moderators."""
+def sees(principal: Principal, post: store.PostModel) -> bool:
+    """The visibility rule (:mod:`chalicelib.domain.visibility`) for this caller and post."""
+    if post.status == "published" and not post.audience_groups:
+        return True  # the common case costs no lookup
+    if can_see_everything(principal, post):
+        return True
+    groups = follows.groups_of(post.account_id, principal.user_id) if post.audience_groups else None
+    return may_see(post.status, post.audience_groups, privileged=False, member_groups=groups)
+
+
+def visible_post(principal: Principal, post_id: str, *, published: bool = False) -> store.PostModel:
+    """A post the caller may see (``published``: and that is published); 404 otherwise, never 403."""
     post = store.get_post(post_id)
-    if post.status != "published" and not can_see_everything(principal, post):
+    if not sees(principal, post) or (published and post.status != "published"):
         raise NotFound(f"post {post_id} not found")
     return post
 
@@ -144,17 +138,23 @@ def account_posts(principal: Principal, account_id: str, limit: int, cursor: str
     account = get_account(account_id)
     is_owner = account.owner_id == principal.user_id
     fields = ("account_id", "post_id") if is_owner else ("account_id", "feed_key", "post_id")
-    position = decode_cursor(cursor, fields)
+    scope = cursor_scope("/accounts/{account_id}/posts", principal.user_id, account_id=account_id,
+                         view="owner" if is_owner else "published")
+    position = decode_cursor(cursor, fields, scope)
     items, last = store.account_posts_page(account_id, not is_owner, limit, position)
+    if not (is_owner or principal.is_moderator) and any(p.audience_groups for p in items):
+        groups = follows.groups_of(account_id, principal.user_id)
+        items = [p for p in items
+                 if may_see(p.status, p.audience_groups, privileged=False, member_groups=groups)]
     return {"items": [post_view(p, for_owner=is_owner) for p in items],
-            "next_cursor": encode_cursor(last) if last else None}
+            "next_cursor": encode_cursor(last, scope) if last else None}
 
 
 def take_down(principal: Principal, post_id: str) -> None:
     """Owner or moderator removes a post everywhere (idempotent)."""
     post = store.get_post(post_id, consistent=True)
     if not can_see_everything(principal, post):
-        if post.status == "published":
+        if sees(principal, post):
             raise Forbidden("only the owner or a moderator may take a post down")
         raise NotFound(f"post {post_id} not found")
     is_owner = get_account(post.account_id).owner_id == principal.user_id

@@ -43,7 +43,7 @@ def post_view(post: PostModel, *, for_owner: bool = False) -> dict[str, Any]:
         "comments": int(post.comments),
         "reads": int(post.reads),
     }
-    if post.audience_groups:
+    if post.audience_groups and for_owner:  # the owner's fan-group names are theirs alone
         view["audience"] = {"groups": list(post.audience_groups)}
     if post.type == "poll":
         view["votes"] = [int(n) for n in post.votes or [0] * len(post.content.get("poll", {}).get("options", []))]

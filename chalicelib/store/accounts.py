@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
@@ -13,6 +12,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
 from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.names import normalise_term
 from chalicelib.store.base import TableMeta, conditions_failed, flat_key, raw_key
 from chalicelib.store.batch import batch_get, key_of
 
@@ -70,11 +70,6 @@ class AccountNameModel(Model):
     account_id = UnicodeAttribute()
 
 
-def normalise_term(text: str) -> str:
-    """Case- and width-insensitive form of a search term (ＡＢＣ == abc)."""
-    return unicodedata.normalize("NFKC", text).casefold().strip()
-
-
 def _name_items(account: AccountModel) -> list[AccountNameModel]:
     terms = {normalise_term(account.handle), normalise_term(account.display_name)}
     return [AccountNameModel(term[0], f"{term}\x1f{account.account_id}", account_id=account.account_id)
@@ -110,19 +105,26 @@ def get_account(account_id: str) -> AccountModel:
 
 
 def update_account(account: AccountModel, changes: dict[str, Any]) -> AccountModel:
-    """Apply owner changes; a new display name replaces its search entry."""
+    """Apply owner changes and replace the search entries of a changed name, all or nothing."""
     old_items = _name_items(account)
-    actions = [getattr(AccountModel, name).set(value) for name, value in changes.items()]
-    account.update(actions=actions, condition=AccountModel.account_id.exists())
+    for name, value in changes.items():
+        setattr(account, name, value)
     new_items = _name_items(account)
     new_terms = {i.term for i in new_items}
-    with TransactWrite(connection=AccountModel._get_connection().connection) as tx:
-        for item in old_items:
-            if item.term not in new_terms:
-                tx.delete(item)
-        for item in new_items:
-            tx.save(item)
-    return account
+    try:
+        with TransactWrite(connection=AccountModel._get_connection().connection) as tx:
+            tx.update(account, actions=[getattr(AccountModel, name).set(value) for name, value in changes.items()],
+                      condition=AccountModel.account_id.exists())
+            for item in old_items:
+                if item.term not in new_terms:
+                    tx.delete(item)
+            for item in new_items:
+                tx.save(item)
+    except TransactWriteError as error:
+        if any(conditions_failed(error)):
+            raise NotFound(f"account {account.account_id} not found") from None
+        raise
+    return get_account(account.account_id)
 
 
 def set_label(account_id: str, label: str, granted: bool) -> AccountModel:

@@ -11,7 +11,9 @@ Both feed the owner stats and the monthly grading:
 
 The request paths do not write these tables directly: they send one message per
 request (a feed page, a read, a like) to the activity queue, and the activity
-consumer applies it (:func:`apply_activity`).
+consumer applies it (:func:`apply_units`): each unit of a message's counter writes in
+one transaction with its :class:`AppliedActivityModel` marker, so a redelivered batch
+adds nothing twice.
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import UpdateError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
-from chalicelib.domain.activity import ActivityPlan
-from chalicelib.store.base import TableMeta
+from chalicelib.domain import clock
+from chalicelib.domain.activity import ActivityUnit, WriteKey, merge_writes, transaction_groups
+from chalicelib.store.base import TableMeta, conditions_failed
 from chalicelib.store.batch import batch_get, batch_write, key_of
 from chalicelib.store.follows import FollowModel
 from chalicelib.store.posts import PostModel
@@ -34,6 +39,8 @@ COUNTERS = ("impressions", "reads", "likes", "comments", "votes", "buyer_shows",
 # Kinds of activity that make a follower an "active fan" of the account that day.
 FAN_ACTIVITY = {"impressions", "reads", "likes", "comments", "votes", "buyer_shows"}
 FAN_DAY_TTL_DAYS = 40
+# Markers outlive every redelivery: SQS keeps a message at most 14 days.
+APPLIED_TTL_DAYS = 15
 
 
 class AccountDayModel(Model):
@@ -81,6 +88,16 @@ class AccountHourModel(Model):
     expires = TTLAttribute(null=True)
 
 
+class AppliedActivityModel(Model):
+    """A unit of an activity message whose counter writes are applied (written in their transaction)."""
+
+    class Meta(TableMeta):
+        table_name = settings.table("activity-applied")
+
+    unit_id = UnicodeAttribute(hash_key=True)  # "<message id>#<n>"
+    expires = TTLAttribute(null=True)
+
+
 def _expiry(day: str, days: int = FAN_DAY_TTL_DAYS) -> datetime:
     start = date.fromisoformat(day)
     return datetime(start.year, start.month, start.day, tzinfo=UTC) + timedelta(days=days)
@@ -92,30 +109,70 @@ def add_day_counters(account_id: str, day: str, counters: dict[str, int]) -> Non
         actions=[getattr(AccountDayModel, name).add(n) for name, n in sorted(counters.items())])
 
 
-def apply_plan(plan: ActivityPlan) -> dict[str, int]:
-    """Write a merged batch of activity: one update per counter item, FanDay puts in batches.
+def apply_units(units: list[ActivityUnit], fan_days: set[tuple[str, str, str]]) -> dict[str, int]:
+    """Apply counter units exactly once, packed into transactions; then the fan-day facts.
 
-    FanDay puts are idempotent. Counter updates are ADDs: a batch redelivered after
-    part of it was written counts that part twice (SQS is at-least-once); see README.
+    Each transaction writes its units' markers (conditional on absence) and their
+    merged counter updates, all or nothing. A unit already applied (a redelivery) fails
+    its marker's condition: the transaction is retried without it. A post counter of a
+    post that is gone is dropped. FanDay puts are idempotent and need no marker.
     """
-    for (account_id, day), counters in sorted(plan.day_counters.items()):
-        add_day_counters(account_id, day, counters)
-    for (account_id, day_hour), n in sorted(plan.hours.items()):
-        AccountHourModel(account_id, day_hour).update(
-            actions=[AccountHourModel.active.add(n), AccountHourModel.expires.set(_expiry(day_hour[:10]))])
-    for post_id, counters in sorted(plan.post_counters.items()):
+    applied = skipped = transactions = 0
+    for group in transaction_groups(units):
+        done, calls = _apply_group(group)
+        applied += done
+        skipped += len(group) - done
+        transactions += calls
+    items = [FanDayModel(account_id, f"{day}#{user_id}", expires=_expiry(day))
+             for account_id, day, user_id in sorted(fan_days)]
+    if items:
+        batch_write(FanDayModel, items)
+    return {"units": applied, "already_applied": skipped, "transactions": transactions, "fan_days": len(items)}
+
+
+def _apply_group(group: list[ActivityUnit]) -> tuple[int, int]:
+    """One transaction for ``group`` (retried without what its conditions refused): (units applied, calls)."""
+    pending = list(group)
+    gone_posts: set[str] = set()
+    expires = clock.now() + timedelta(days=APPLIED_TTL_DAYS)
+    calls = 0
+    while pending:
+        writes = {k: v for k, v in sorted(merge_writes(pending).items()) if not (k[0] == "post" and k[1] in gone_posts)}
+        calls += 1
         try:
-            PostModel(post_id).update(actions=[getattr(PostModel, name).add(n) for name, n in counters.items()],
-                                      condition=PostModel.post_id.exists())
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
-    fan_days = [FanDayModel(account_id, f"{day}#{user_id}", expires=_expiry(day))
-                for account_id, day, user_id in sorted(plan.fan_days)]
-    if fan_days:
-        batch_write(FanDayModel, fan_days)
-    return {"day_items": len(plan.day_counters), "hour_items": len(plan.hours),
-            "post_items": len(plan.post_counters), "fan_days": len(fan_days)}
+            with TransactWrite(connection=_connection()) as tx:
+                for unit in pending:
+                    tx.save(AppliedActivityModel(unit.unit_id, expires=expires),
+                            condition=AppliedActivityModel.unit_id.does_not_exist())
+                for key, counters in writes.items():
+                    _add_update(tx, key, counters)
+            return len(pending), calls
+        except TransactWriteError as error:
+            # Reasons come back puts first (the markers), then the updates in order.
+            failed = conditions_failed(error)
+            if not any(failed):
+                raise  # a conflict or throttle: the batch is redelivered, and nothing was applied
+            marker_failed, update_failed = failed[:len(pending)], failed[len(pending):]
+            gone_posts |= {key[1] for key, bad in zip(writes, update_failed, strict=False) if bad and key[0] == "post"}
+            pending = [unit for unit, bad in zip(pending, marker_failed, strict=True) if not bad]
+    return 0, calls
+
+
+def _add_update(tx: TransactWrite, key: WriteKey, counters: dict[str, int]) -> None:
+    if key[0] == "day":
+        tx.update(AccountDayModel(key[1], key[2]),
+                  actions=[getattr(AccountDayModel, name).add(n) for name, n in sorted(counters.items())])
+    elif key[0] == "hour":
+        tx.update(AccountHourModel(key[1], key[2]),
+                  actions=[AccountHourModel.active.add(counters["active"]),
+                           AccountHourModel.expires.set(_expiry(key[2][:10]))])
+    else:
+        tx.update(PostModel(key[1]), actions=[getattr(PostModel, name).add(n) for name, n in sorted(counters.items())],
+                  condition=PostModel.post_id.exists())
+
+
+def _connection() -> Connection:
+    return AccountDayModel._get_connection().connection
 
 
 def followers_among(pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:

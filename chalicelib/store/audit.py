@@ -23,7 +23,7 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.tiers import NEW_ACCOUNT_TIER, PENALTY_TIER
 from chalicelib.store.accounts import AccountModel
 from chalicelib.store.base import TableMeta, conditions_failed, flat_key, raw_key
-from chalicelib.store.posts import PostModel
+from chalicelib.store.posts import PostModel, refund_in
 from chalicelib.store.strikes import StrikeModel
 
 
@@ -109,6 +109,8 @@ def decide_held_post(post: PostModel, actions: list[Any], entry: AuditModel, str
         tx.save(entry, condition=AuditModel.entry_id.does_not_exist())
         if strike is not None:
             tx.save(strike)
+        if post.quota_day is not None:
+            refund_in(tx, post)  # a rejected post never published: its day's slot is given back
     return _transact(write)
 
 

@@ -185,6 +185,14 @@ def _follower_count(account_id: str) -> int:
         raise NotFound(f"account {account_id} not found") from None
 
 
+def groups_of(account_id: str, user_id: str) -> set[str] | None:
+    """The user's fan groups in the account (empty when in none); None when not a follower."""
+    try:
+        return set(FollowModel.get(account_id, user_id).groups or ())
+    except FollowModel.DoesNotExist:
+        return None
+
+
 def followed_accounts(user_id: str, account_ids: Iterable[str]) -> set[str]:
     """Which of ``account_ids`` the user follows (one BatchGetItem per 100 ids)."""
     keys = [key_of(FollowModel, a, user_id) for a in set(account_ids)]

@@ -210,10 +210,10 @@ def insert_post(post: PostModel, charge: QuotaCharge | None, idempotency_key: st
         raise
 
 
-def refund_quota(account_id: str, day: str) -> None:
-    """Give back a slot (a scheduled post withdrawn before it published)."""
-    QuotaCounterModel(f"{account_id}#{day}").update(actions=[QuotaCounterModel.count.add(-1)],
-                                                     condition=QuotaCounterModel.count > 0)
+def refund_in(tx: TransactWrite, post: PostModel) -> None:
+    # No condition: the slot was charged in the transaction that wrote the post, so the
+    # counter holds it; a failed condition here would undo the status change it goes with.
+    tx.update(QuotaCounterModel(f"{post.account_id}#{post.quota_day}"), actions=[QuotaCounterModel.count.add(-1)])
 
 
 def get_post(post_id: str, consistent: bool = False) -> PostModel:
@@ -228,14 +228,39 @@ def posts_by_ids(post_ids: list[str]) -> dict[str, PostModel]:
     return {p.post_id: p for p in batch_get(PostModel, [key_of(PostModel, i) for i in post_ids])}
 
 
-def transition(post: PostModel, from_status: str, actions: list[Any]) -> bool:
-    """Apply ``actions`` only if the post is still in ``from_status``; False when it moved on."""
+def transition(post: PostModel, from_status: str, actions: list[Any], *, entry: Model | None = None,
+               refund: bool = False, condition: Any = None) -> bool:
+    """Apply ``actions`` only if the post is still in ``from_status``; False when it moved on.
+
+    ``entry`` (an audit entry) is written and, with ``refund``, the post's quota slot is
+    given back (a post that ends without publishing: SPEC counts posts published) in the
+    same transaction, so they happen exactly when the status change does: once, however
+    often a message or request is retried. ``condition`` narrows the status condition.
+    """
+    expected = PostModel.status == from_status
+    if condition is not None:
+        expected = expected & condition
+    refund = refund and post.quota_day is not None
+    if entry is None and not refund:
+        try:
+            post.update(actions=actions, condition=expected)
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
     try:
-        post.update(actions=actions, condition=PostModel.status == from_status)
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        with TransactWrite(connection=PostModel._get_connection().connection) as tx:
+            tx.update(post, actions=actions, condition=expected)
+            if entry is not None:
+                tx.save(entry)
+            if refund:
+                refund_in(tx, post)
+    except TransactWriteError as error:
+        if any(conditions_failed(error)):
             return False
         raise
+    post.refresh(consistent_read=True)
     return True
 
 

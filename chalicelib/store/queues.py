@@ -39,7 +39,11 @@ class QueueSpec:
 
 QUEUES = {
     "moderation": QueueSpec(settings.moderation_queue, consumer_timeout_s=60, batch_size=10),
-    "fanout": QueueSpec(settings.fanout_queue, consumer_timeout_s=120, batch_size=5, max_concurrency=20),
+    # Concurrency from the capacity model (infra.capacity.fanout_concurrency_needed, docs/capacity.md):
+    # at the seeds' scale fan-out keeps 20.0 executions busy on average (22.3 pages/s x 0.9 s, fan-out on
+    # write for every account, the worst case); the evening peak is 3x that, so 61. Below it the queue
+    # would grow all evening; the bound still keeps one huge post from taking every Lambda and write unit.
+    "fanout": QueueSpec(settings.fanout_queue, consumer_timeout_s=120, batch_size=5, max_concurrency=61),
     # One message per feed page, read, like...; the consumer merges a batch into one
     # write per counter item, so big batches mean fewer writes to hot account-day items.
     "activity": QueueSpec(settings.queue("activity"), consumer_timeout_s=60, batch_size=100, batching_window_s=5),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pynamodb.models import Model
 
 from chalicelib.store.accounts import AccountModel, AccountNameModel, HandleModel
-from chalicelib.store.activity import AccountDayModel, AccountHourModel, FanDayModel
+from chalicelib.store.activity import AccountDayModel, AccountHourModel, AppliedActivityModel, FanDayModel
 from chalicelib.store.audit import AuditModel
 from chalicelib.store.engagement import CommentModel, LikeModel, VoteModel
 from chalicelib.store.fan_counts import FanCountModel
@@ -34,5 +34,5 @@ ALL_MODELS: list[type[Model]] = [
     FingerprintModel, StrikeModel, AuditModel,
     FanRosterModel, DeliveryModeModel, PulledAccountModel,
     GradingRunModel, GradingShardModel, GradingChunkModel, GradeRecordModel, StatusSnapshotModel,
-    FanCountModel,
+    AppliedActivityModel, FanCountModel,
 ]

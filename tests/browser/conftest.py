@@ -8,6 +8,7 @@ fails the tests: `make test`'s setup installs ``chromium`` and ``fonts-noto-cjk`
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from app import app
 from chalicelib.auth import issue_dev_token
 from local.workers import drain
 
+logger = logging.getLogger(__name__)
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 # Network noise the page cannot avoid and does not cause: a refused WebSocket handshake or an
@@ -70,7 +72,12 @@ class Console:
             self.go(screen)
 
     def go(self, screen: str) -> None:
-        self.page.evaluate("screen => { location.hash = '#/' + screen; }", screen)
+        # Going to the screen already shown renders it again (a same-hash assignment fires no event).
+        self.page.evaluate("""screen => {
+            const target = '#/' + screen;
+            if (location.hash === target) window.dispatchEvent(new HashChangeEvent('hashchange'));
+            else location.hash = target;
+        }""", screen)
         self.ready(screen)
 
     def ready(self, screen: str | None = None) -> None:
@@ -86,8 +93,12 @@ def workers(http_base: str) -> Iterator[None]:
 
     def loop() -> None:
         while not stop.is_set():
-            if not drain(app):
-                stop.wait(0.1)
+            try:
+                if not drain(app):
+                    stop.wait(0.1)
+            except Exception:  # a handler failure: the message is redelivered, as on Lambda
+                logger.exception("background drain failed")
+                stop.wait(0.5)
 
     thread = threading.Thread(target=loop, daemon=True, name="browser-test-workers")
     thread.start()

@@ -14,6 +14,7 @@ from infra.capacity import (
     api_gateway_cost,
     buckets,
     daily_usage,
+    fanout_concurrency_needed,
     generated_part,
     monthly_cost,
     posts_per_day,
@@ -33,6 +34,14 @@ def test_the_document_shows_what_the_model_computes_today() -> None:
     # Given docs/capacity.md / When the model is run on the current code and config
     # Then the generated part of the document is what it prints (run `make capacity` after changing either)
     assert generated_part(ROOT / "docs" / "capacity.md") == report()
+
+
+def test_the_fanout_queue_concurrency_is_what_the_capacity_model_needs_at_the_peak(code: Code) -> None:
+    # Given the capacity model's evening peak of fan-out (it was 20 in the code, below even the average)
+    needed = fanout_concurrency_needed(Assumptions(), code)
+    # Then the fan-out consumer's maximum concurrency is exactly that: enough for the peak, still bounded
+    assert code.fanout_concurrency == needed
+    assert 20 < needed <= 100
 
 
 def test_the_follower_distribution_has_the_seeds_shape() -> None:

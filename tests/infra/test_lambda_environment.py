@@ -35,4 +35,24 @@ def test_the_dev_token_mode_refuses_to_load_inside_lambda() -> None:
     result = _in_lambda("import chalicelib.auth", AUTH_MODE="hs256")
     # Then it fails to start, saying why
     assert result.returncode != 0
-    assert "AUTH_MODE=hs256" in result.stderr and "must not run inside Lambda" in result.stderr
+    assert "ConfigError: setting AUTH_MODE is 'hs256'" in result.stderr
+    assert "must not run inside Lambda" in result.stderr
+
+
+def test_a_misspelt_auth_mode_stops_the_import_naming_the_setting() -> None:
+    # Given a deploy whose AUTH_MODE is "Cognito" (it used to fall back to dev tokens, with no authorizer)
+    # When the app is loaded inside Lambda
+    result = _in_lambda("import app", AUTH_MODE="Cognito")
+    # Then it refuses to start and names the setting and the allowed values
+    assert result.returncode != 0
+    assert "setting AUTH_MODE must be one of hs256, cognito, not 'Cognito'" in result.stderr
+
+
+def test_inside_lambda_the_public_dev_secret_is_never_kept() -> None:
+    # Given the prod stage inside Lambda, with no AUTH_JWT_SECRET set (so the dev default would apply)
+    # When the settings load
+    result = _in_lambda("from chalicelib.config import settings, DEV_JWT_SECRET; "
+                        "print(settings.auth_mode, repr(settings.jwt_secret))")
+    # Then the mode is cognito and the dev secret is not there to sign or verify with
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["cognito", "''"]

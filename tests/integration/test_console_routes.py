@@ -84,13 +84,14 @@ def test_local_dev_tokens_sign_in_and_refuse_bad_bodies(api) -> None:
 
 def test_there_is_no_dev_token_route_inside_lambda() -> None:
     # When the app is loaded inside Lambda with the prod stage (Cognito)
-    result = _in_lambda("from app import app; import json; from chalicelib.api.console import console_config; "
-                        "print(json.dumps({'routes': sorted(app.routes), 'config': console_config()}))")
+    result = _in_lambda("from app import app; import json; from chalicelib.api import console; "
+                        "from chalicelib.config import settings; print(json.dumps({'routes': sorted(app.routes), "
+                        "'local_tokens': console.local_tokens_enabled(), 'auth_mode': settings.auth_mode}))")
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
     # Then the route does not exist, and the page is told to use the Hosted UI
     assert "/local/tokens" not in loaded["routes"] and "/console" in loaded["routes"]
-    assert loaded["config"]["local_tokens"] is False and loaded["config"]["auth_mode"] == "cognito"
+    assert loaded["local_tokens"] is False and loaded["auth_mode"] == "cognito"
     # And even a local HS256 setting outside Lambda but flagged as Lambda never gets the route
     from chalicelib.api import console
     from chalicelib.config import settings

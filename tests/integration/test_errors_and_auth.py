@@ -39,12 +39,17 @@ def test_tokens_that_are_missing_forged_expired_or_unsigned_are_401(api) -> None
         assert response.status == 401 and error_of(response)["code"] == "unauthenticated"
 
 
-def test_roles_come_from_roles_or_cognito_groups(api) -> None:
-    token = jwt.encode({"sub": "op", "exp": int(time.time()) + 60, "cognito:groups": ["operator"]},
-                       settings.jwt_secret, algorithm="HS256")
-    made = api.post("/accounts", {"handle": "official_x", "display_name": "官方", "kind": "official",
-                                  "category": "平台"}, headers={"Authorization": f"Bearer {token}"})
-    assert made.status == 201
+def test_dev_token_roles_come_from_the_roles_list_only(api) -> None:
+    official = {"handle": "official_x", "display_name": "官方", "kind": "official", "category": "平台"}
+    # Cognito's groups claim is read only in cognito mode: a dev token cannot borrow it
+    groups = jwt.encode({"sub": "op", "exp": int(time.time()) + 60, "cognito:groups": ["operator"]},
+                        settings.jwt_secret, algorithm="HS256")
+    assert api.post("/accounts", official, headers={"Authorization": f"Bearer {groups}"}).status == 403
+    # A roles claim that is not a list is a 401, not a guess
+    string_roles = jwt.encode({"sub": "op", "exp": int(time.time()) + 60, "roles": "operator"},
+                              settings.jwt_secret, algorithm="HS256")
+    assert api.post("/accounts", official, headers={"Authorization": f"Bearer {string_roles}"}).status == 401
+    assert api.as_user("op", ["operator"]).post("/accounts", official).status == 201
 
 
 def test_malformed_bodies_are_400_and_store_nothing(api) -> None:

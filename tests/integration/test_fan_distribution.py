@@ -158,8 +158,9 @@ def test_a_follower_moves_between_activity_days_exactly_once_under_redelivery(ap
     yesterday = now - timedelta(days=1)
     body = json.dumps({"v": 1, "at": yesterday.isoformat(), "user_id": "fan",
                        "accounts": {account["account_id"]: {"reads": 1}}, "posts": {}})
-    activity_service.apply_batch([body, body])
-    activity_service.apply_batch([body])
+    activity_service.apply_batch([("m-1", body), ("m-1", body)])
+    activity_service.apply_batch([("m-1", body)])
+    activity_service.apply_batch([("m-2", body)])  # another message of the same day moves nothing either
     # Then the fan counts once, as active yesterday
     fans = _fans(api, "m1", account["account_id"])
     assert fans["by_activity"] == {"active_7d": 1, "active_30d": 1, "inactive_30d": 0}

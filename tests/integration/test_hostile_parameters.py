@@ -42,14 +42,14 @@ def world(shared_api: Api) -> World:
 
 
 @pytest.fixture
-def fields_asked(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
-    """Record the fields each decode_cursor call expects, in every module that imported it."""
-    asked: list[tuple[str, ...]] = []
+def fields_asked(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[str, ...], cursor.CursorScope]]:
+    """Record the fields (and the scope) each decode_cursor call expects, in every module that imported it."""
+    asked: list[tuple[tuple[str, ...], cursor.CursorScope]] = []
     real = cursor.decode_cursor
 
-    def spy(token: str | None, fields: tuple[str, ...]) -> Any:
-        asked.append(fields)
-        return real(token, fields)
+    def spy(token: str | None, fields: tuple[str, ...], scope: cursor.CursorScope) -> Any:
+        asked.append((fields, scope))
+        return real(token, fields, scope)
 
     for module in list(sys.modules.values()):
         if (module.__name__.startswith("chalicelib.")) and getattr(module, "decode_cursor", None) is real:
@@ -59,7 +59,7 @@ def fields_asked(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
 
 @pytest.mark.parametrize("route", LIST_ROUTES)
 def test_a_list_route_refuses_or_ignores_any_edit_of_its_cursor(shared_api: Api, world: World,
-                                                                fields_asked: list[tuple[str, ...]],
+                                                                fields_asked: list[Any],
                                                                 route: str) -> None:
     # Given a list route, a caller it serves, and the fields its cursors hold
     rule = rule_for(route)
@@ -67,18 +67,19 @@ def test_a_list_route_refuses_or_ignores_any_edit_of_its_cursor(shared_api: Api,
     caller = "owner" if "owner" in rule.allow else next(who for who in USERS if who in rule.allow)
     url = path_for(path, rule, world)
     join = "&" if "?" in url else "?"
-    probe = shared_api.call(method, f"{url}{join}cursor={cursor.encode_cursor({'probe': 'x'})}",
+    probe_scope = cursor.cursor_scope("/probe", "nobody")
+    probe = shared_api.call(method, f"{url}{join}cursor={cursor.encode_cursor({'probe': 'x'}, probe_scope)}",
                             headers=world.headers(caller))
     assert probe.status == 400, probe
     assert fields_asked, f"{route} takes a cursor but never decoded one"
-    fields = fields_asked[-1]
+    fields, scope = fields_asked[-1]
 
     # When each field of an otherwise well-formed cursor holds each hostile value
     problems = []
     for field in fields:
         for value in HOSTILE:
             position = {name: (value if name == field else "x") for name in fields}
-            response = shared_api.call(method, f"{url}{join}cursor={cursor.encode_cursor(position)}",
+            response = shared_api.call(method, f"{url}{join}cursor={cursor.encode_cursor(position, scope)}",
                                        headers=world.headers(caller))
 
             # Then the answer is a page or a 400 naming the cursor, never a server error

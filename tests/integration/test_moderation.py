@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from app import app
 from chalicelib.domain import clock
-from chalicelib.domain.cursor import encode_cursor
+from chalicelib.domain.cursor import cursor_scope, encode_cursor
 from chalicelib.domain.posts import feed_key
 from chalicelib.services.moderation_chain import fingerprint_scheme
 from chalicelib.store.batch import batch_write
@@ -67,7 +67,10 @@ def test_a_held_post_waits_in_the_queue_and_reaches_followers_only_after_approva
     assert approved.json["moderation"][-1]["hook"] == "moderator"
     assert feed_ids(api, "f1") == feed_ids(api, "f2") == [first["post_id"]]
     assert [p["post_id"] for p in moderator(api).get("/moderation/queue").json["items"]] == [second["post_id"]]
-    assert audit_actions(api, account["account_id"]) == [("approve", "mod-1", first["post_id"])]
+    # (newest first: the approval, then the system's two holds)
+    assert audit_actions(api, account["account_id"]) == [("approve", "mod-1", first["post_id"]),
+                                                         ("hold", "system", second["post_id"]),
+                                                         ("hold", "system", first["post_id"])]
     # And deciding it again is a conflict
     again = moderator(api, "mod-2").post(f"/moderation/posts/{first['post_id']}/decision",
                                          {"decision": "reject", "reason": "晚了"})
@@ -94,7 +97,8 @@ def test_a_rejected_held_post_never_reaches_followers_and_is_a_strike(api, run_w
     assert moderator(api).get("/moderation/queue").json["items"] == []
     strikes = moderator(api).get(f"/moderation/accounts/{account['account_id']}/strikes").json
     assert [s["post_id"] for s in strikes["items"]] == [post["post_id"]] and strikes["limit"] == 3
-    assert audit_actions(api, account["account_id"]) == [("reject", "mod-1", post["post_id"])]
+    assert audit_actions(api, account["account_id"]) == [("reject", "mod-1", post["post_id"]),
+                                                         ("hold", "system", post["post_id"])]
 
 
 def test_a_rejection_that_is_not_a_violation_is_no_strike(api, run_workers) -> None:
@@ -152,8 +156,15 @@ def test_the_third_violation_sends_the_account_to_h1_and_release_restores_w1(api
     assert [r.split(":")[0] for r in reasons] == ["off_platform_diversion", "fraud", "prohibited_goods"]
     assert api.as_user("f1").get(f"/accounts/{account['account_id']}").json["tier"] == "H1"
     trail = moderator(api).get(f"/moderation/audit?account_id={account['account_id']}").json["items"]
-    assert [(e["action"], e["actor"]) for e in trail] == [("blackroom", "system")]
-    assert trail[0]["details"]["automatic"] is True and len(trail[0]["details"]["strikes"]) == 3
+    sent = [e for e in trail if e["action"] == "blackroom"]
+    assert [(e["action"], e["actor"]) for e in sent] == [("blackroom", "system")]
+    assert sent[0]["details"]["automatic"] is True and len(sent[0]["details"]["strikes"]) == 3
+    # And each of the chain's rejections is in the trail as the system's, with its hook and reason code
+    rejections = {e["post_id"]: e for e in trail if e["action"] == "reject"}
+    assert set(rejections) == {p["post_id"] for p in bad} and len(trail) == 4
+    assert {(e["actor"], e["details"]["hook"], e["details"]["violation"]) for e in rejections.values()} == {
+        ("system", "banned_words", True)}
+    assert sorted(e["details"]["reason_code"] for e in rejections.values()) == sorted(r.split(":")[0] for r in reasons)
     assert moderator(api).get("/moderation/audit?actor=system").json["items"][0]["account_id"] == account["account_id"]
     # And it cannot publish, being told why
     clock.set_now(lambda: day + timedelta(days=1))
@@ -167,7 +178,7 @@ def test_the_third_violation_sends_the_account_to_h1_and_release_restores_w1(api
     assert released.status == 200 and released.json["tier"] == "W1"
     assert moderator(api).get(f"/moderation/accounts/{account['account_id']}/strikes").json["items"] == []
     assert [e["action"] for e in moderator(api).get(
-        f"/moderation/audit?account_id={account['account_id']}").json["items"]] == ["release", "blackroom"]
+        f"/moderation/audit?account_id={account['account_id']}").json["items"]][:2] == ["release", "blackroom"]
     fresh = publish(api, "m1", account["account_id"], nine_grid("冬季新款围巾到货，羊绒混纺"))
     run_workers()
     assert feed_ids(api, "f1") == [fresh["post_id"]]
@@ -196,6 +207,12 @@ def test_a_moderator_sends_an_account_to_h1_and_back_with_an_audit_entry_each(ap
     # When the moderator releases it, then it is W1 again, and each change has its entry with who and why
     assert moderator(api).delete(path).json["tier"] == "W1"
     entries = moderator(api).get(f"/moderation/audit?account_id={account['account_id']}").json["items"]
+    # The system's rejection of the scheduled post is there too (at the same pinned instant as the release)
+    [held_entry] = [e for e in entries if e["actor"] == "system"]
+    entries.remove(held_entry)
+    assert (held_entry["action"], held_entry["actor"], held_entry["post_id"]) == ("reject", "system",
+                                                                                  scheduled["post_id"])
+    assert held_entry["details"] == {"hook": "account_standing", "reason_code": "account_in_h1", "violation": False}
     assert [(e["action"], e["actor"], e["reason"]) for e in entries] == [
         ("release", "mod-1", "released from H1"), ("blackroom", "mod-1", "多次引流站外")]
     assert entries[1]["details"]["previous_tier"] == "W1" and entries[0]["at"].endswith("+08:00")
@@ -308,7 +325,8 @@ def test_moderation_is_for_moderators_and_bad_requests_are_4xx(api, run_workers)
     assert mod.get("/moderation/audit").status == 400
     assert mod.get("/moderation/audit?account_id=a&actor=b").status == 400
     assert mod.get("/moderation/queue?cursor=bad").status == 400
-    foreign = encode_cursor({"account_id": "someone-else", "entry_id": "01J0000000000000000000000"})
+    foreign = encode_cursor({"account_id": "someone-else", "entry_id": "01J0000000000000000000000"},
+                            cursor_scope("/moderation/audit", "mod", account_id="someone-else"))
     assert mod.get(f"/moderation/audit?account_id={account['account_id']}&cursor={foreign}").status == 400
     assert mod.get("/moderation/queue?limit=0").status == 400
     assert PostModel.get(post["post_id"]).status == "published"

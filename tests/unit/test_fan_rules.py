@@ -40,7 +40,7 @@ def test_the_counters_equal_a_recount_after_random_changes() -> None:
     today = date(2026, 3, 21)
     counts: Counter[str] = Counter()
     followers: dict[str, dict] = {}
-    for step in range(2000):
+    for _ in range(2000):
         user = f"u{rng.randrange(30)}"
         action = rng.choice(["follow", "unfollow", "group", "ungroup", "active"])
         current = followers.get(user)

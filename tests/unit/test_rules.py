@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from chalicelib.domain import clock
-from chalicelib.domain.cursor import decode_cursor, encode_cursor, parse_limit
+from chalicelib.domain.cursor import cursor_scope, decode_cursor, encode_cursor, parse_limit
 from chalicelib.domain.errors import InvalidInput, QuotaExceeded
 from chalicelib.domain.feed import FeedEntry, merge_newest, shows_in_feed
 from chalicelib.domain.ids import new_id
@@ -50,16 +52,42 @@ class TestQuota:
         assert error.headers["Retry-After"] == str(2 * 3600)
 
 
+FEED = cursor_scope("/me/feed", "u1", section="all")
+
+
 class TestCursor:
     def test_round_trip(self) -> None:
         position = {"before": "0001#abc", "served": "20"}
-        assert decode_cursor(encode_cursor(position), ("before", "served")) == position
+        assert decode_cursor(encode_cursor(position, FEED), ("before", "served"), FEED) == position
 
-    @pytest.mark.parametrize("token", ["%%%", "bm90IGpzb24", encode_cursor({"other": "x"}),
-                                       encode_cursor({"before": ""})])
+    @pytest.mark.parametrize("token", ["%%%", "bm90IGpzb24", encode_cursor({"other": "x"}, FEED),
+                                       encode_cursor({"before": ""}, FEED)])
     def test_a_made_up_cursor_is_a_400(self, token: str) -> None:
         with pytest.raises(InvalidInput):
-            decode_cursor(token, ("before",))
+            decode_cursor(token, ("before",), FEED)
+
+    @pytest.mark.parametrize("other", [cursor_scope("/me/feed", "u2", section="all"),
+                                       cursor_scope("/me/feed", "u1", section="video"),
+                                       cursor_scope("/me/following", "u1", section="all")])
+    def test_a_cursor_of_another_caller_list_or_filter_is_a_400_naming_it(self, other) -> None:
+        token = encode_cursor({"before": "0001#abc"}, FEED)
+        with pytest.raises(InvalidInput) as refused:
+            decode_cursor(token, ("before",), other)
+        assert refused.value.details == [{"pointer": "/cursor",
+                                          "message": "was issued for another list, caller or filter"}]
+
+    def test_key_attributes_come_from_the_request_never_the_token(self) -> None:
+        # Given a following cursor: user_id is the partition the page is read from
+        mine = cursor_scope("/me/following", "u1", user_id="u1")
+        token = encode_cursor({"user_id": "u1", "account_id": "a9", "followed_at": "2024"}, mine)
+        # The token does not carry the partition, and decoding fills it in from the scope
+        assert "u1" not in base64.urlsafe_b64decode(token + "==").decode().split('"p"')[1]
+        assert decode_cursor(token, ("user_id", "account_id", "followed_at"), mine)["user_id"] == "u1"
+        # And a token made up with the right scope digest that tries to carry another partition is refused
+        raw = json.dumps({"s": mine.digest, "p": {"user_id": "u2", "account_id": "a9", "followed_at": "2024"}})
+        forged = base64.urlsafe_b64encode(raw.encode()).decode()
+        with pytest.raises(InvalidInput):
+            decode_cursor(forged, ("user_id", "account_id", "followed_at"), mine)
 
     @pytest.mark.parametrize("raw", ["0", "101", "-1", "abc", "1.5"])
     def test_limit_out_of_range(self, raw: str) -> None:

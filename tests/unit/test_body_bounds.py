@@ -1,0 +1,112 @@
+"""Hostile bodies are refused by shape before any schema runs, and the schemas keep ECMA semantics."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chalicelib.domain import body_shape
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.validation import SafeValidator, all_schemas, validate, validate_post
+
+
+def nested(depth: int) -> Any:
+    node: Any = 1
+    for _ in range(depth):
+        node = [node]
+    return node
+
+
+@pytest.mark.parametrize(("document", "pointer"), [
+    (nested(body_shape.MAX_DEPTH + 1), "/0" * body_shape.MAX_DEPTH),
+    ({"products": list(range(body_shape.MAX_ITEMS + 1))}, "/products"),
+    ({f"k{i}": i for i in range(body_shape.MAX_KEYS + 1)}, ""),
+    ({"k" * (body_shape.MAX_KEY_CHARS + 1): 1}, "/" + "k" * (body_shape.MAX_KEY_CHARS + 1)),
+    ({"text": "字" * (body_shape.MAX_STRING_CHARS + 1)}, "/text"),
+    ({"a": {"b\udfff": 1}}, "/a/b\\udfff"),
+    ({"a": ["ok", "\ud800"]}, "/a/1"),
+    ({"a/b~": "\udc00"}, "/a~1b~0"),
+])
+def test_a_shape_past_a_bound_is_named_by_an_encodable_pointer(document: Any, pointer: str) -> None:
+    # When the body breaks one bound
+    problem = body_shape.shape_problem(document)
+
+    # Then its pointer is named, and the pointer can be written out as UTF-8
+    assert problem is not None and problem[0] == pointer
+    pointer.encode("utf-8")
+
+
+def test_a_body_within_every_bound_passes_and_too_many_values_in_all_do_not() -> None:
+    assert body_shape.shape_problem({"a": [{"b": "c" * 1000}] * 900, "d": nested(15)}) is None
+    assert body_shape.shape_problem([[0] * 1000] * 30) == ("", f"has more than {body_shape.MAX_NODES} values in all")
+
+
+def test_a_float_is_not_an_integer_index() -> None:
+    # {"option": 1.0} reached the code as a float index (a 500)
+    with pytest.raises(InvalidInput) as refused:
+        validate("vote", {"option": 1.0})
+    assert refused.value.details[0]["pointer"] == "/option"
+    assert validate("vote", {"option": 1}) == {"option": 1}
+
+
+def test_unique_items_is_linear_and_still_exact() -> None:
+    # Given products as thousands of objects (jsonschema compared every pair: tens of seconds)
+    body = {"type": "new_product", "format": "nine_grid", "text": "上新", "images": ["https://i.example.com/a.jpg"],
+            "products": [{"sku": i} for i in range(body_shape.MAX_ITEMS)]}
+    started = time.perf_counter()
+    with pytest.raises(InvalidInput) as refused:
+        validate_post(body)
+    assert time.perf_counter() - started < 1.0
+    assert "/products" in [d["pointer"] for d in refused.value.details]
+    # And duplicates are found under JSON equality (1 == 1.0, true != 1, key order does not matter)
+    unique = SafeValidator({"uniqueItems": True})
+    assert not unique.is_valid([1, 1.0]) and not unique.is_valid([{"a": 1, "b": [2]}, {"b": [2], "a": 1}])
+    assert unique.is_valid([True, 1]) and unique.is_valid([[1], [1, 1]]) and unique.is_valid([0, False, None, "0"])
+
+
+def _patterns(node: Any, where: str = "") -> list[tuple[str, str]]:
+    found = []
+    if isinstance(node, dict):
+        if isinstance(node.get("pattern"), str):
+            found.append((where, node["pattern"]))
+        for key, value in node.items():
+            found += _patterns(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _patterns(value, f"{where}/{index}")
+    return found
+
+
+PATTERNS = sorted({(f"{name}{where}", pattern) for name, schema in all_schemas().items()
+                   for where, pattern in _patterns(schema)})
+
+
+def test_every_schema_has_patterns_to_check() -> None:
+    assert len(PATTERNS) >= 6
+
+
+@pytest.mark.parametrize(("where", "pattern"), PATTERNS, ids=[w for w, _ in PATTERNS])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_no_schema_pattern_lets_a_trailing_newline_or_any_trailer_through(where: str, pattern: str,
+                                                                          data: st.DataObject) -> None:
+    # Given a value the pattern accepts
+    value = data.draw(st.from_regex(pattern, fullmatch=True))
+    checker = SafeValidator({"type": "string", "pattern": pattern})
+    assert checker.is_valid(value), (where, value)
+    # Then the same value with a newline (or a newline and more) after it is refused
+    for trailer in ("\n", "\r\n", "\nx"):
+        assert not checker.is_valid(value + trailer), (where, value + trailer)
+
+
+def test_a_handle_with_a_trailing_newline_is_refused() -> None:
+    body = {"handle": "jiangnan_buyi\n", "display_name": "江南布衣", "kind": "merchant", "category": "服饰"}
+    with pytest.raises(InvalidInput) as refused:
+        validate("account_create", body)
+    assert [d["pointer"] for d in refused.value.details] == ["/handle"]
+    assert json.dumps(refused.value.details, ensure_ascii=False)

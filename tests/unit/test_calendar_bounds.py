@@ -1,0 +1,50 @@
+"""Dates, months and timestamps outside the platform's calendar are a 400 naming the field, never an overflow."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from chalicelib.domain import clock
+from chalicelib.domain.activity import stats_window
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.grading import check_runnable, parse_month, run_kind
+from chalicelib.domain.posts import check_post_rules
+
+TODAY = date(2026, 3, 10)
+
+
+@pytest.mark.parametrize(("start", "end", "pointer"), [
+    (None, "0001-01-01", "/to"), ("0001-01-01", None, "/from"), ("9999-12-31", None, "/from"),
+    ("1999-12-31", "2000-01-05", "/from"),
+])
+def test_stats_days_outside_the_calendar_name_the_field(start, end, pointer) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        stats_window(start, end, TODAY)
+    assert refused.value.details[0]["pointer"] == pointer
+
+
+@pytest.mark.parametrize("month", ["0000-01", "0001-01", "1999-12", "3000-01", "٢٠٢٦-01"])
+def test_months_outside_the_calendar_are_refused(month: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_month(month)
+    assert refused.value.details[0]["pointer"] == "/month"
+    with pytest.raises(InvalidInput):
+        check_runnable(month, clock.parse_rfc3339("2026-03-10T00:00:00Z"), max_age_days=50)
+
+
+def test_a_weekly_run_day_outside_the_calendar_is_refused() -> None:
+    with pytest.raises(InvalidInput):
+        run_kind("0001-01-01")
+    assert run_kind("2026-03-09") == "week" and parse_month("2026-03") == date(2026, 3, 1)
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_timestamps_at_the_ends_of_time_are_not_timestamps(text: str) -> None:
+    with pytest.raises(ValueError):
+        clock.parse_rfc3339(text)
+    body = {"type": "article", "format": "long_article", "title": "t", "text": "x", "publish_at": text}
+    with pytest.raises(InvalidInput) as refused:
+        check_post_rules(body, clock.parse_rfc3339("2026-03-10T00:00:00Z"))
+    assert refused.value.details[0]["pointer"] == "/publish_at"

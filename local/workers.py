@@ -15,14 +15,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger
 from chalice.app import Chalice, Rate, ScheduledEventConfig, SQSEventConfig
 from chalice.local import LambdaContext
 
 from chalicelib.config import settings
+from chalicelib.observability import logger
 from local.cron import cron_matches
 
-logger = Logger(service="weitao-local")
 # Failed records become visible again after this long (Lambda would wait for the
 # queue's full visibility timeout; locally we retry sooner).
 LOCAL_RETRY_DELAY_S = 1

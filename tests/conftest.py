@@ -24,6 +24,7 @@ from chalicelib.auth import issue_dev_token  # noqa: E402
 from chalicelib.domain import clock  # noqa: E402
 from local.bootstrap import bootstrap  # noqa: E402
 from local.workers import drain  # noqa: E402
+from tests.contract import app_contract  # noqa: E402
 
 
 class Response:
@@ -57,7 +58,11 @@ class Api:
         if self.token:
             all_headers.setdefault("Authorization", f"Bearer {self.token}")
         payload = raw if raw is not None else (json.dumps(body, ensure_ascii=False) if body is not None else None)
-        return Response(getattr(self.client.http, method.lower())(path, headers=all_headers, body=payload))
+        response = Response(getattr(self.client.http, method.lower())(path, headers=all_headers, body=payload))
+        # The one place every integration test's response passes: it must conform to /openapi.json.
+        violations = app_contract().violations(method, path, response.status, dict(response.headers), response.text)
+        assert not violations, "response breaks the OpenAPI document:\n" + "\n".join(violations)
+        return response
 
     def get(self, path: str, **kw: Any) -> Response:
         return self.call("GET", path, **kw)

@@ -63,6 +63,9 @@ def _hold_for_review(post_id: str) -> None:
 ROUTES: dict[str, Rule] = {
     "GET /health": Rule(PUBLIC),
     "GET /openapi.json": Rule(PUBLIC),
+    "GET /docs": Rule(PUBLIC),
+    "GET /docs/swagger-ui-bundle.js": Rule(PUBLIC),
+    "GET /docs/swagger-ui.css": Rule(PUBLIC),
     # Accounts
     "POST /accounts": Rule(ANY_USER, body=_new_account),
     "GET /accounts": Rule(ANY_USER, query="q=shop"),

@@ -13,7 +13,8 @@ from chalicelib.services import feed
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "/me/feed", "GET", "The caller's home feed, newest first", query=("section", "limit", "cursor"))
+@endpoint(bp, "/me/feed", "GET", "The caller's home feed, newest first", query=("section", "limit", "cursor"),
+          response="feed_page")
 def read_feed(call: Call) -> dict[str, Any]:
     return feed.read_feed(call.principal, call.query("section"), parse_limit(call.query("limit")),
                           call.query("cursor"))

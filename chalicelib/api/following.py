@@ -13,7 +13,7 @@ from chalicelib.services import following
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "/me/following/{account_id}", "PUT", "Follow an account (idempotent)")
+@endpoint(bp, "/me/following/{account_id}", "PUT", "Follow an account (idempotent)", response="follow_result")
 def follow(call: Call, account_id: str) -> dict[str, Any]:
     return following.follow(call.principal, account_id)
 
@@ -24,19 +24,21 @@ def unfollow(call: Call, account_id: str) -> Reply:
     return Reply(None, 204)
 
 
-@endpoint(bp, "/me/following", "GET", "Accounts the caller follows", query=("limit", "cursor"))
+@endpoint(bp, "/me/following", "GET", "Accounts the caller follows", query=("limit", "cursor"),
+          response="following_list")
 def list_following(call: Call) -> dict[str, Any]:
     return following.following(call.principal, parse_limit(call.query("limit")), call.query("cursor"))
 
 
 @endpoint(bp, "/accounts/{account_id}/followers", "GET", "Followers of an account (owner)",
-          query=("limit", "cursor", "group"))
+          query=("limit", "cursor", "group"), response="follower_list")
 def list_followers(call: Call, account_id: str) -> dict[str, Any]:
     return following.followers(call.principal, account_id, parse_limit(call.query("limit")),
                                call.query("cursor"), call.query("group"))
 
 
-@endpoint(bp, "/accounts/{account_id}/groups/{group}/members/{user_id}", "PUT", "Put a follower in a fan group")
+@endpoint(bp, "/accounts/{account_id}/groups/{group}/members/{user_id}", "PUT", "Put a follower in a fan group",
+          response="group_membership")
 def add_group_member(call: Call, account_id: str, group: str, user_id: str) -> dict[str, Any]:
     return following.set_group_member(call.principal, account_id, group, user_id, member=True)
 

@@ -13,7 +13,8 @@ from chalicelib.services import hot_list
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "/hot", "GET", "The hot list, overall or of one account category", query=("category", "limit", "cursor"))
+@endpoint(bp, "/hot", "GET", "The hot list, overall or of one account category", query=("category", "limit", "cursor"),
+          response="hot_list")
 def read_hot_list(call: Call) -> dict[str, Any]:
     return hot_list.hot_list(call.principal, call.query("category"), parse_limit(call.query("limit")),
                              call.query("cursor"))

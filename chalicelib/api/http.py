@@ -12,15 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from chalice import Blueprint, CognitoUserPoolAuthorizer, Response
 
 from chalicelib.auth import Principal, principal_from_request
 from chalicelib.config import settings
 from chalicelib.domain.body_shape import shape_problem
 from chalicelib.domain.errors import DomainError, InvalidInput, PayloadTooLarge
-
-logger = Logger(service="weitao-api")
+from chalicelib.observability import logger
 
 
 @dataclass(frozen=True)
@@ -33,6 +31,11 @@ class EndpointDoc:
     statuses: tuple[int, ...]
     query: tuple[str, ...]
     media_type: str = "application/json"
+    operation_id: str = ""
+    tag: str = ""
+    response_schema: str | None = None
+    idempotent: bool = False
+    parameters: tuple[dict[str, Any], ...] = ()
 
 
 ENDPOINTS: list[EndpointDoc] = []
@@ -152,16 +155,24 @@ def _route_authorizer() -> CognitoUserPoolAuthorizer | None:
 def endpoint(bp: Blueprint, path: str, method: str, summary: str, *, public: bool = False,
              request_schema: str | None = None, statuses: tuple[int, ...] = (200,),
              query: tuple[str, ...] = (), media_type: str = "application/json",
+             response: str | None = None, idempotent: bool = False, parameters: tuple[dict[str, Any], ...] = (),
              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a route whose view takes ``(call, **url_params)`` and returns a :class:`Reply` or a body.
 
-    ``media_type`` is what a success answers with (errors are always JSON), for the OpenAPI document.
+    For the OpenAPI document: ``response`` names the schema (in ``schemas/responses/``) of the
+    success body, ``media_type`` what a success answers with (errors are always JSON),
+    ``idempotent`` that the route takes an ``Idempotency-Key`` header, ``parameters`` any other
+    header (OpenAPI parameter objects). The view's name is the
+    operationId and its module the tag.
     """
     extra = () if public else (401, 403, 404)
     documented = tuple(sorted({*statuses, 400, *extra, *((413, 415) if request_schema else ())}))
-    ENDPOINTS.append(EndpointDoc(path, method, summary, public, request_schema, documented, query, media_type))
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        ENDPOINTS.append(EndpointDoc(path, method, summary, public, request_schema, documented, query, media_type,
+                                     operation_id=view.__name__, tag=view.__module__.rsplit(".", 1)[-1],
+                                     response_schema=response, idempotent=idempotent, parameters=parameters))
+
         @functools.wraps(view)
         def handler(**params: str) -> Response:
             request = bp.current_request

@@ -14,20 +14,20 @@ bp = Blueprint(__name__)
 
 
 @endpoint(bp, "/accounts/{account_id}/posts", "POST", "Publish a post as the account (owner)",
-          request_schema="post", statuses=(202, 409, 429))
+          request_schema="post", statuses=(202, 409, 429), response="post_view", idempotent=True)
 def create_post(call: Call, account_id: str) -> Reply:
     view = posts.create_post(call.principal, account_id, call.json(), call.header("Idempotency-Key"),
                              call.lambda_context)
     return Reply(view, 202)
 
 
-@endpoint(bp, "/posts/{post_id}", "GET", "Read a post")
+@endpoint(bp, "/posts/{post_id}", "GET", "Read a post", response="post_view")
 def get_post(call: Call, post_id: str) -> dict[str, Any]:
     return posts.get_post(call.principal, post_id)
 
 
 @endpoint(bp, "/accounts/{account_id}/posts", "GET", "An account's posts (published; the owner sees all)",
-          query=("limit", "cursor"))
+          query=("limit", "cursor"), response="post_list")
 def list_posts(call: Call, account_id: str) -> dict[str, Any]:
     return posts.account_posts(call.principal, account_id, parse_limit(call.query("limit")), call.query("cursor"))
 

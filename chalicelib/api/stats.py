@@ -14,7 +14,7 @@ bp = Blueprint(__name__)
 
 
 @endpoint(bp, "/accounts/{account_id}/stats", "GET", "Daily stats (completed days), today's counters, active hours",
-          query=("from", "to"))
+          query=("from", "to"), response="account_stats")
 def account_stats(call: Call, account_id: str) -> dict[str, Any]:
     return stats.account_stats(call.principal, account_id, call.query("from"), call.query("to"))
 

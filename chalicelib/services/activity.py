@@ -17,16 +17,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from chalicelib.domain import clock
 from chalicelib.domain.activity import ActivityMessage, activity_units, day_of, fan_candidates, plan_activity
 from chalicelib.domain.ids import new_id
+from chalicelib.observability import logger
 from chalicelib.store import activity as store
 from chalicelib.store import fan_counts, queues
 from chalicelib.store.posts import PostModel
-
-logger = Logger(service="weitao-activity")
 
 
 def record(user_id: str | None, accounts: dict[str, dict[str, int]],

@@ -21,8 +21,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from chalicelib.auth import OPERATOR, Principal
 from chalicelib.config import settings
 from chalicelib.domain import clock
@@ -41,6 +39,7 @@ from chalicelib.domain.grading import (
     status_for,
 )
 from chalicelib.domain.tiers import daily_quota_for, hot_list_eligible
+from chalicelib.observability import logger
 from chalicelib.services.accounts import owner_only_account
 from chalicelib.store import grading as store
 from chalicelib.store import queues
@@ -48,7 +47,6 @@ from chalicelib.store.accounts import AccountModel
 from chalicelib.store.activity import FAN_DAY_TTL_DAYS, AccountDayModel, FanDayModel
 from chalicelib.validation import validate
 
-logger = Logger(service="weitao-grading")
 MAP, REDUCE, DONE = "map", "reduce", "done"
 SOURCES = ("accounts", "days", "fans")
 _SOURCE_TABLES = {"accounts": AccountModel, "days": AccountDayModel, "fans": FanDayModel}

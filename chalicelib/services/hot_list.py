@@ -13,20 +13,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from chalicelib.auth import Principal
 from chalicelib.domain import clock
 from chalicelib.domain.cursor import cursor_int, cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.ranking import ALL, Candidate, hot_list_config, may_enter, rank, recent_buckets
 from chalicelib.domain.visibility import is_targeted
+from chalicelib.observability import logger
 from chalicelib.services.views import post_view
 from chalicelib.store import hot_list as store
 from chalicelib.store.accounts import accounts_by_ids
 from chalicelib.store.posts import posts_by_ids
 
-logger = Logger(service="weitao-hot-list")
 MAX_CATEGORY_CHARS = 64
 
 

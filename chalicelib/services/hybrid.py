@@ -16,8 +16,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from chalicelib.config import settings
 from chalicelib.domain import clock
 from chalicelib.domain.hybrid import (
@@ -31,11 +29,11 @@ from chalicelib.domain.hybrid import (
     next_mode,
     pull_period_end,
 )
+from chalicelib.observability import logger
 from chalicelib.services import fanout
 from chalicelib.store import hybrid as store
 from chalicelib.store import queues
 
-logger = Logger(service="weitao-hybrid")
 PULL_ON, PULL_OFF = "pull_on", "pull_off"
 JOB_OPS = (PULL_ON, PULL_OFF)
 # A switch still in progress after this long lost its job message: send it again.

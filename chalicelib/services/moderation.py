@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from chalicelib.auth import MODERATOR, Principal
 from chalicelib.domain import clock
 from chalicelib.domain.clock import rfc3339
 from chalicelib.domain.cursor import cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.tiers import NEW_ACCOUNT_TIER, PENALTY_TIER
+from chalicelib.observability import logger
 from chalicelib.services.pipeline import publish
 from chalicelib.services.strikes import active_strikes, enforce_strike_limit, strike_rule
 from chalicelib.services.views import account_view, post_view
@@ -25,7 +24,6 @@ from chalicelib.store.accounts import get_account
 from chalicelib.store.posts import PostModel, get_post, queue_page
 from chalicelib.validation import validate
 
-logger = Logger(service="weitao-moderation")
 REVIEW_QUEUE = "review"
 MODERATOR_HOOK = "moderator"
 

@@ -13,8 +13,6 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from chalicelib.config import settings
 from chalicelib.domain import clock
 from chalicelib.domain.hybrid import followers_to_deliver, key_millis
@@ -31,13 +29,13 @@ from chalicelib.domain.moderation.chain import (
 from chalicelib.domain.moderation.strikes import rejection_strike
 from chalicelib.domain.posts import feed_key
 from chalicelib.domain.ranking import hot_list_config, recent_bucket
+from chalicelib.observability import FANOUT_ENTRIES, FANOUT_PAGES, POSTS_HELD, POSTS_REJECTED, count, logger
 from chalicelib.services import activity, fanout, hybrid
 from chalicelib.services.moderation_chain import chain_config, chain_services, index_published, strike_for_rejection
 from chalicelib.services.strikes import SYSTEM
 from chalicelib.store import audit, fanout_progress, inbox, queues
 from chalicelib.store.posts import PostModel, due_posts, get_post, queue_time, transition
 
-logger = Logger(service="weitao-pipeline")
 PUT, DELETE = "put", "delete"
 WRITE_SLICE = 250  # at most this many inbox entries built and written by one writer at a time
 
@@ -72,12 +70,20 @@ def apply_decision(post: PostModel, result: ChainResult) -> str:
             PostModel.status.set("rejected"), PostModel.reject_reason.set(result.reason),
             PostModel.hook_results.set(records), PostModel.queue.remove(), PostModel.queue_at.remove()],
             entry=entry, refund=True)
+        if moved:
+            count(POSTS_REJECTED, hook=_deciding_hook(result))
         return "rejected" if moved else "moved_on"
     moved = transition(post, "pending_review", [
         PostModel.queue.set("review"), PostModel.queue_at.set(queue_time(clock.now())),
         PostModel.hook_results.set(records)],
         entry=entry, condition=PostModel.queue == "moderation")  # a redelivered hold writes no second entry
+    if moved:
+        count(POSTS_HELD, hook=_deciding_hook(result))
     return "held_for_review" if moved else "moved_on"
+
+
+def _deciding_hook(result: ChainResult) -> str:
+    return result.deciding.hook if result.deciding else "unknown"
 
 
 def system_decision_entry(post: PostModel, result: ChainResult) -> audit.AuditModel:
@@ -198,6 +204,8 @@ def fan_out_chunk(message: dict[str, Any]) -> int:
         writer.run(fanout.hand_over, job, chunk, message, resume, delivered)
     for user_id in to_trim:
         inbox.trim_inbox(user_id, settings.inbox_max_entries)
+    count(FANOUT_ENTRIES, delivered)
+    count(FANOUT_PAGES)
     return delivered
 
 

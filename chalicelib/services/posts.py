@@ -7,8 +7,6 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from chalicelib.auth import Principal
 from chalicelib.config import settings
 from chalicelib.domain import clock
@@ -19,6 +17,7 @@ from chalicelib.domain.posts import CONTENT_FIELDS, check_post_rules, section_of
 from chalicelib.domain.quota import quota_charge, quota_exceeded
 from chalicelib.domain.tiers import PENALTY_TIER
 from chalicelib.domain.visibility import may_see
+from chalicelib.observability import POSTS_CREATED, QUOTA_REFUSALS, count, logger
 from chalicelib.services import activity
 from chalicelib.services.accounts import owned_account
 from chalicelib.services.idempotency import check_idempotency_key, idempotent_create, run_once
@@ -29,8 +28,6 @@ from chalicelib.store import follows, queues
 from chalicelib.store import posts as store
 from chalicelib.store.accounts import AccountModel, get_account
 from chalicelib.validation import validate_post
-
-logger = Logger(service="weitao-posts")
 
 
 def _insert(account: AccountModel, author_id: str, body: dict[str, Any], idempotency_key: str | None) -> str:
@@ -59,10 +56,12 @@ def _insert(account: AccountModel, author_id: str, body: dict[str, Any], idempot
     try:
         store.insert_post(post, charge, idempotency_key)
     except store.QuotaFull as full:
+        count(QUOTA_REFUSALS)
         raise quota_exceeded(charge, full.count, now) from None
     except store.KeyTaken as taken:
         post_id = taken.post_id
     else:
+        count(POSTS_CREATED)
         if not scheduled:
             send_to_moderation(post_id)
     return post_id

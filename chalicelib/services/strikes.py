@@ -9,16 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from aws_lambda_powertools import Logger
-
 from chalicelib.domain.moderation.chain import load_chain_config
 from chalicelib.domain.moderation.strikes import StrikeRule
 from chalicelib.domain.tiers import PENALTY_TIER
+from chalicelib.observability import logger
 from chalicelib.store import audit
 from chalicelib.store import strikes as store
 from chalicelib.store.accounts import get_account
 
-logger = Logger(service="weitao-moderation")
 SYSTEM = "system"
 
 

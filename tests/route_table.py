@@ -195,3 +195,4 @@ ROUTES.update({
     "GET /me/accounts": Rule(ANY_USER),
     "GET /accounts/{account_id}/fans": Rule(OWNER),
 })
+ROUTES["GET /console/config.json"] = Rule(PUBLIC)

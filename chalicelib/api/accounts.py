@@ -47,6 +47,7 @@ def withdraw_label(call: Call, account_id: str, label: str) -> dict[str, Any]:
     return accounts.set_label(call.principal, account_id, label, granted=False)
 
 
-@endpoint(bp, "/me/accounts", "GET", "The accounts the caller owns", query=("limit", "cursor"))
+@endpoint(bp, "/me/accounts", "GET", "The accounts the caller owns", query=("limit", "cursor"),
+          response="account_list")
 def my_accounts(call: Call) -> dict[str, Any]:
     return accounts.my_accounts(call.principal, parse_limit(call.query("limit")), call.query("cursor"))

@@ -85,11 +85,15 @@ def console_page(call: Call) -> Response:
 
 
 @endpoint(bp, "/console/{path}", "GET", "A file of the web console (script, style sheet)", public=True,
-          media_type="text/javascript", statuses=(200, 304, 404), query=("v",))
-def console_file(call: Call, path: str) -> Response | dict[str, Any]:
-    if path == "config.json":
-        return console_config()
+          media_type="text/javascript, text/css", statuses=(200, 304, 404), query=("v",))
+def console_file(call: Call, path: str) -> Response:
     return _serve(call, path)
+
+
+@endpoint(bp, "/console/config.json", "GET", "How the console signs in (dev form or Cognito Hosted UI)", public=True,
+          response="console_config")
+def console_sign_in_config(call: Call) -> dict[str, Any]:
+    return console_config()
 
 
 def console_config() -> dict[str, Any]:
@@ -166,6 +170,6 @@ def bundled_post_schemas() -> dict[str, Any]:
 
 
 @endpoint(bp, "/schemas/posts", "GET", "Every post type's JSON schema, self-contained (the composer builds "
-          "its form from them)", public=True)
+          "its form from them)", public=True, response="post_schemas")
 def post_schemas(call: Call) -> dict[str, Any]:
     return bundled_post_schemas()

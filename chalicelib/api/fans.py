@@ -13,6 +13,7 @@ bp = Blueprint(__name__)
 
 
 @endpoint(bp, "/accounts/{account_id}/fans", "GET",
-          "How the account's followers are distributed: by group, follow month and activity (owner)")
+          "How the account's followers are distributed: by group, follow month and activity (owner)",
+          response="fan_distribution")
 def fan_distribution(call: Call, account_id: str) -> dict[str, Any]:
     return fans.fan_distribution(call.principal, account_id)

@@ -38,7 +38,7 @@ def _checked(body: Any) -> tuple[str, list[str]]:
 
 
 @endpoint(bp, "/local/tokens", "POST", "A local HS256 dev token (local runs only, never deployed)", public=True,
-          statuses=(201,))
+          statuses=(201,), response="local_token")
 def create_local_token(call: Call) -> Reply:
     user_id, roles = _checked(call.json())
     return Reply({"token": issue_dev_token(user_id, roles), "user_id": user_id, "roles": roles}, 201)

@@ -190,9 +190,9 @@ def _console_file(api: Any, world: World) -> None:
 ROUTES.update({
     "GET /console": Rule(PUBLIC),
     "GET /console/{path}": Rule(PUBLIC, params={"path": "console_file"}, given=_console_file),
+    "GET /console/config.json": Rule(PUBLIC),
     "GET /schemas/posts": Rule(PUBLIC),
     "POST /local/tokens": Rule(PUBLIC, body=lambda w: {"user_id": f"dev-{w.n}", "roles": []}),
     "GET /me/accounts": Rule(ANY_USER),
     "GET /accounts/{account_id}/fans": Rule(OWNER),
 })
-ROUTES["GET /console/config.json"] = Rule(PUBLIC)

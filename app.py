@@ -6,9 +6,8 @@ from chalicelib.api import accounts, console, engagement, fans, feed, following,
 from chalicelib.api import grading as grading_api
 from chalicelib.api.middleware import normalise_errors
 from chalicelib.api.observe import observe_event, observe_request
-from chalicelib.events import engagement as engagement_events
+from chalicelib.events import activity_and_hot_list, post_workers
 from chalicelib.events import grading as grading_events
-from chalicelib.events import pipeline
 
 app = Chalice(app_name="weitao")
 # Registered first, so it runs outermost: it sees the error bodies normalise_errors shapes.
@@ -17,8 +16,9 @@ app.register_middleware(normalise_errors, "http")
 for event_type in ("sqs", "scheduled"):
     app.register_middleware(observe_event, event_type)
 
-for blueprint in (meta.bp, accounts.bp, following.bp, posts.bp, feed.bp, pipeline.bp, engagement.bp, stats.bp, hot.bp,
-                  engagement_events.bp, moderation.bp, grading_api.bp, grading_events.bp, fans.bp, console.bp):
+for blueprint in (meta.bp, accounts.bp, following.bp, posts.bp, feed.bp, post_workers.bp, engagement.bp, stats.bp,
+                  hot.bp, activity_and_hot_list.bp, moderation.bp, grading_api.bp, grading_events.bp, fans.bp,
+                  console.bp):
     app.register_blueprint(blueprint)
 
 if console.local_tokens_enabled():

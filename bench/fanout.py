@@ -263,9 +263,9 @@ class Bench:
                 counted = Counter(calls)
         finally:
             self.counter.detach()
-        from chalicelib.store import fanout_progress
+        from local.faults import delivered_total
 
-        delivered = fanout_progress.delivered_total(f"put#{post_id}")
+        delivered = delivered_total(f"put#{post_id}")
         assert delivered > 0, "the fan-out delivered nothing"
         return elapsed, cpu, peak, counted
 
@@ -280,9 +280,9 @@ class Bench:
             self.counter.detach()
 
     def operations(self) -> None:
-        from chalicelib.domain.hybrid import PULL
-        from chalicelib.services import hybrid
-        from chalicelib.store import hybrid as hybrid_store
+        from chalicelib.domain.delivery_modes import PULL
+        from chalicelib.services import delivery_switch
+        from chalicelib.store import delivery_state
         from chalicelib.store.inbox import InboxModel
 
         settings = self.settings
@@ -304,12 +304,12 @@ class Bench:
             self.call("put", f"/me/following/{account_id}", "hybrid-fan")
         self.call("put", f"/me/following/{shops[0][0]}", "hybrid-fan")
         self.drain_all()
-        assert all(hybrid_store.delivery_mode(a).mode == PULL for a, _ in huge), "accounts were not switched"
+        assert all(delivery_state.delivery_mode(a).mode == PULL for a, _ in huge), "accounts were not switched"
         for n in range(5):
             for account_id, owner in huge:
                 self.publish(owner, account_id, f"{owner} 第{n}条")
         self.drain_all()
-        assert hybrid.pushes_posts(shops[0][0])
+        assert delivery_switch.pushes_posts(shops[0][0])
         hybrid_page, _ = self.count_calls(lambda: self.call("get", "/me/feed?limit=20", "hybrid-fan"))
 
         def fmt(calls: Counter[str]) -> str:
@@ -349,10 +349,10 @@ class Bench:
     def faults(self) -> str:
         import boto3
 
-        from chalicelib.store import fanout_progress, queues
+        from chalicelib.store import queues
         from chalicelib.store.accounts import AccountModel
         from chalicelib.store.inbox import InboxModel
-        from local.faults import ChaosDrain, FaultInjector, FaultRates
+        from local.faults import ChaosDrain, FaultInjector, FaultRates, delivered_total
 
         owner = "fault-owner"
         account_id = self.new_account(owner)
@@ -381,7 +381,7 @@ class Bench:
         lost = len(expected - set(found))
         doubled = sum(n - 1 for n in found.values() if n > 1) + len(set(found) - expected)
         count_ok = AccountModel.get(account_id, consistent_read=True).follower_count == self.followers
-        delivered = fanout_progress.delivered_total(f"put#{post_id}")
+        delivered = delivered_total(f"put#{post_id}")
         sqs = boto3.client("sqs", region_name=self.settings.region)
         left = 0
         for spec in queues.QUEUES.values():

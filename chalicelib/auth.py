@@ -10,6 +10,7 @@ production. Claims are read strictly: a claim of the wrong type is a 401, not a 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,7 +97,7 @@ def verify_token(authorization: str | None) -> Principal:
     return principal_from_claims(claims, "hs256")
 
 
-def principal_from_request(headers: dict[str, str], context: dict[str, Any],
+def principal_from_request(headers: Mapping[str, str], context: dict[str, Any],
                            authorization_count: int = 1) -> Principal:
     """The caller of a request, by the configured auth mode.
 

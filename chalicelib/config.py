@@ -91,7 +91,7 @@ class Settings:
     fanout_page_size: int = field(default_factory=lambda: _int("FANOUT_PAGE_SIZE", 5000))
     # BatchWriteItem calls one fan-out message keeps in flight (its page is split this many ways).
     fanout_writers: int = field(default_factory=lambda: _int("FANOUT_WRITERS", 4))
-    # Hybrid fan-out (services/hybrid.py): an account with more followers than
+    # Hybrid fan-out (services/delivery_switch.py): an account with more followers than
     # HYBRID_PULL_ABOVE is not fanned out on write, its followers' feeds pull its posts;
     # it returns to fan-out on write below HYBRID_PUSH_BELOW (the gap stops flapping).
     hybrid_pull_above: int = field(default_factory=lambda: _int("HYBRID_PULL_ABOVE", 100_000))

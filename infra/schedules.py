@@ -11,9 +11,10 @@ few shapes a shifted cron cannot express (the author then writes the cron differ
 
 from __future__ import annotations
 
+from local.cron import DOW_NAMES, field_values
+
 SHANGHAI = "Asia/Shanghai"
 UTC_OFFSET_HOURS = 8
-_DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]  # EventBridge numbers them 1..7
 
 
 class UnconvertibleSchedule(ValueError):
@@ -21,25 +22,11 @@ class UnconvertibleSchedule(ValueError):
 
 
 def _expand(field: str, low: int, high: int) -> set[int]:
-    """Values of a numeric cron field (``*``, ``a``, ``a-b``, ``a/n``, ``*/n``, ``a-b/n``, lists)."""
-    values: set[int] = set()
-    for part in field.split(","):
-        step = 1
-        if "/" in part:
-            part, step_text = part.split("/")
-            step = int(step_text)
-        if part == "*":
-            start, end = low, high
-        elif "-" in part:
-            a, b = part.split("-")
-            start, end = int(a), int(b)
-        else:
-            start = int(part)
-            end = high if step > 1 else start
-        if not low <= start <= end <= high:
-            raise UnconvertibleSchedule(f"cron field {field!r} is out of range {low}-{high}")
-        values.update(range(start, end + 1, step))
-    return values
+    """Values of a numeric cron field (the local scheduler's parser: one grammar for both)."""
+    try:
+        return field_values(field, low, high)
+    except ValueError as error:
+        raise UnconvertibleSchedule(str(error)) from None
 
 
 def _compact(values: set[int], low: int, high: int) -> str:
@@ -52,7 +39,7 @@ def _shift_weekdays(field: str) -> str:
     for part in field.split(","):
         if "#" in part or part.endswith("L"):
             raise UnconvertibleSchedule(f"day-of-week {field!r} (nth/last weekday) cannot be shifted by a day")
-        ends = [_DAYS.index(p.upper()) + 1 if p.upper() in _DAYS else int(p) for p in part.split("-")]
+        ends = [DOW_NAMES.get(p.upper()) or int(p) for p in part.split("-")]
         days.update(range(ends[0], ends[-1] + 1))
     return ",".join(str(d % 7 + 1) for d in sorted(days))
 

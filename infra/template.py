@@ -16,8 +16,7 @@ the logical names Chalice gives them.
 from __future__ import annotations
 
 import copy
-import dis
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +52,6 @@ LOG_RETENTION_DAYS = 30
 DLQ_RETENTION_S = 14 * 86_400
 # A schedule's event is useless once its next tick is due; retry briefly, then drop.
 SCHEDULE_RETRY = {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 300}
-PARTIAL_FAILURE_MARKERS = {"process_batch", "process_partial_response", "batchItemFailures"}
 
 
 class TemplateError(Exception):
@@ -158,26 +156,6 @@ def spec_for_queue(queue_name: str) -> tuple[str, QueueSpec]:
         if spec.name == queue_name:
             return key, spec
     raise TemplateError(f"consumer queue {queue_name!r} is not in chalicelib.store.queues.QUEUES")
-
-
-def returns_partial_failures(handler: Callable[..., Any]) -> bool:
-    """Whether a consumer answers with ``batchItemFailures`` (so its mapping needs ``ReportBatchItemFailures``).
-
-    True when its code (or a lambda inside it) calls Powertools' partial-response
-    helpers or builds a ``batchItemFailures`` answer itself. Without the flag Lambda
-    ignores the answer and retries or deletes the whole batch.
-    """
-    func = getattr(handler, "func", handler)
-
-    def names(code: Any) -> Iterator[str]:
-        for instruction in dis.get_instructions(code):
-            if isinstance(instruction.argval, str):
-                yield instruction.argval
-        for const in code.co_consts:
-            if hasattr(const, "co_code"):
-                yield from names(const)
-
-    return bool(PARTIAL_FAILURE_MARKERS & set(names(func.__code__)))
 
 
 # --- auth, alarms -----------------------------------------------------------------------------
@@ -335,9 +313,9 @@ def app_functions(app: Chalice) -> list[FunctionInfo]:
         if isinstance(source, SQSEventConfig):
             if source.queue_arn or not source.queue:
                 raise TemplateError(f"{source.name}: name the queue (queue=...), the template makes it")
-            key, _ = spec_for_queue(source.queue)
+            key, spec = spec_for_queue(source.queue)
             functions.append(FunctionInfo(source.name, function_logical_id(source.name), queue_key=key,
-                                          partial_failures=returns_partial_failures(app.handler_map[source.name])))
+                                          partial_failures=spec.reports_partial_failures))
         elif isinstance(source, ScheduledEventConfig):
             expression = source.schedule_expression
             text = expression if isinstance(expression, str) else expression.to_string()

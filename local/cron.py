@@ -1,15 +1,20 @@
-"""EventBridge cron expressions (``cron(min hour dom month dow year)``, UTC) for the local scheduler."""
+"""EventBridge cron expressions (``cron(min hour dom month dow year)``): the one field parser, and matching."""
 
 from __future__ import annotations
 
 import calendar
 from datetime import datetime
 
-_DOW_NAMES = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
+DOW_NAMES = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}  # EventBridge numbers
 _MONTH_NAMES = {name.upper(): i for i, name in enumerate(calendar.month_abbr) if name}
 
 
-def _values(field: str, low: int, high: int, names: dict[str, int]) -> set[int]:
+def field_values(field: str, low: int, high: int, names: dict[str, int] | None = None) -> set[int]:
+    """Values of a cron field (``*``, ``?``, ``a``, ``a-b``, ``a/n``, ``*/n``, ``a-b/n``, lists, names).
+
+    Raises ``ValueError`` for a value outside ``low..high``.
+    """
+    names = names or {}
     found: set[int] = set()
     for part in field.split(","):
         step = 1
@@ -24,6 +29,8 @@ def _values(field: str, low: int, high: int, names: dict[str, int]) -> set[int]:
         else:
             start = names.get(part.upper(), None) or int(part)
             end = high if step > 1 else start
+        if not low <= start <= end <= high:
+            raise ValueError(f"cron field {field!r} is out of range {low}-{high}")
         found.update(range(start, end + 1, step))
     return found
 
@@ -32,15 +39,15 @@ def cron_matches(expression: str, at: datetime) -> bool:
     """Whether the UTC minute ``at`` is one the expression fires on (``L`` = last day of month)."""
     fields = expression.strip()[len("cron("):-1].split()
     minute, hour, dom, month, dow, year = fields
-    if at.minute not in _values(minute, 0, 59, {}) or at.hour not in _values(hour, 0, 23, {}):
+    if at.minute not in field_values(minute, 0, 59) or at.hour not in field_values(hour, 0, 23):
         return False
-    if at.month not in _values(month, 1, 12, _MONTH_NAMES) or at.year not in _values(year, 1970, 2199, {}):
+    if at.month not in field_values(month, 1, 12, _MONTH_NAMES) or at.year not in field_values(year, 1970, 2199):
         return False
     last_day = calendar.monthrange(at.year, at.month)[1]
     if dom == "L":
         day_ok = at.day == last_day
     else:
-        day_ok = dom == "?" or at.day in _values(dom, 1, 31, {})
+        day_ok = dom == "?" or at.day in field_values(dom, 1, 31)
     weekday = (at.isoweekday() % 7) + 1  # EventBridge: SUN=1 .. SAT=7
-    dow_ok = dow == "?" or weekday in _values(dow, 1, 7, _DOW_NAMES)
+    dow_ok = dow == "?" or weekday in field_values(dow, 1, 7, DOW_NAMES)
     return day_ok and dow_ok

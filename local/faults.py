@@ -352,3 +352,11 @@ class ChaosDrain:
                 self.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=receipt, VisibilityTimeout=0)
             except ClientError:
                 pass  # already gone (moved to the dead-letter queue or deleted)
+
+
+def delivered_total(job_id: str) -> int:
+    """Inbox entries a finished fan-out job wrote, summed over its chunks (each counted once)."""
+    from chalicelib.store.fanout_progress import FanoutProgressModel
+
+    return sum(int(p.delivered) for p in FanoutProgressModel.query(job_id, FanoutProgressModel.chunk >= 0,
+                                                                     consistent_read=True))

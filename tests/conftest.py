@@ -1,12 +1,16 @@
 """Test stack: one embedded moto server per test process, tables and queues from the real models.
 
-The environment must point at moto before anything from ``chalicelib`` is imported.
+The environment must point at moto before anything from ``chalicelib`` is imported, so
+the port is chosen here; the server itself starts only for a test outside
+``tests/unit`` (pure rules never reach AWS: a call there finds nothing listening).
 """
 
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +18,18 @@ import requests
 
 from local.environment import point_at, start_moto
 
-_SERVER, ENDPOINT = start_moto()
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+_PORT = _free_port()
+ENDPOINT = f"http://127.0.0.1:{_PORT}"
 point_at(ENDPOINT)
+_UNIT = Path(__file__).resolve().parent / "unit"
+_servers: list[Any] = []
 
 from chalice.test import Client  # noqa: E402
 
@@ -78,6 +92,18 @@ class Api:
 
     def delete(self, path: str, **kw: Any) -> Response:
         return self.call("DELETE", path, **kw)
+
+
+def start_moto_once() -> None:
+    """Start this process's moto server (on the port the environment already names)."""
+    if not _servers:
+        _servers.append(start_moto(_PORT)[0])
+
+
+@pytest.fixture(autouse=True)
+def _moto_outside_unit_tests(request: pytest.FixtureRequest) -> None:
+    if _UNIT not in Path(str(request.node.path)).resolve().parents:
+        start_moto_once()
 
 
 @pytest.fixture

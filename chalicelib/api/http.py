@@ -136,7 +136,7 @@ def _check_path_params(params: dict[str, str]) -> None:
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     payload = "" if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    all_headers = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
+    all_headers: dict[str, str | list[str]] = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
     return Response(body=payload, status_code=status, headers=all_headers)
 
 
@@ -166,7 +166,8 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, *, public: boo
     operationId and its module the tag.
     """
     extra = () if public else (401, 403, 404)
-    documented = tuple(sorted({*statuses, 400, *extra, *((413, 415) if request_schema else ())}))
+    # 500: an internal failure answers with the error body too (its request_id is what support needs).
+    documented = tuple(sorted({*statuses, 400, 500, *extra, *((413, 415) if request_schema else ())}))
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         ENDPOINTS.append(EndpointDoc(path, method, summary, public, request_schema, documented, query, media_type,

@@ -19,7 +19,8 @@ bp = Blueprint(__name__)
 
 _STATUS_TEXT = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Invalid input",
                 401: "No or bad token", 403: "Not allowed", 404: "Not found", 409: "Conflict",
-                413: "Body too large", 415: "Body must be JSON", 429: "Quota or rate limit"}
+                413: "Body too large", 415: "Body must be JSON", 429: "Quota or rate limit", 412: "Stale version",
+                500: "Internal error (the body names the request id)"}
 _QUERY_SCHEMAS = {"limit": {"type": "integer", "minimum": 1, "maximum": 100}}
 
 

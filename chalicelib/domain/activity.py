@@ -40,16 +40,6 @@ DEFAULT_STATS_DAYS = 30
 MAX_STATS_DAYS = 92
 
 
-def day_of(at: datetime) -> str:
-    """The Asia/Shanghai calendar day of an instant, ``YYYY-MM-DD``."""
-    return clock.local_day(at).isoformat()
-
-
-def hour_of(at: datetime) -> int:
-    """The Asia/Shanghai hour of day (0-23) of an instant."""
-    return at.astimezone(clock.SHANGHAI).hour
-
-
 @dataclass(frozen=True)
 class ActivityMessage:
     """One request's activity: ``accounts[account_id][counter]`` and ``posts[post_id][counter]``."""
@@ -131,7 +121,7 @@ def plan_activity(messages: Iterable[ActivityMessage], fans: set[tuple[str, str]
     hours: defaultdict[tuple[str, str], int] = defaultdict(int)
     fan_days: set[tuple[str, str, str]] = set()
     for message in messages:
-        day, hour = day_of(message.at), hour_of(message.at)
+        day, hour = clock.day_of(message.at), clock.hour_of(message.at)
         for account_id, counters in message.accounts.items():
             for name, n in counters.items():
                 day_counters[(account_id, day)][name] += n

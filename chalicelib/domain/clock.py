@@ -33,10 +33,34 @@ def local_day(instant: datetime) -> date:
     return instant.astimezone(SHANGHAI).date()
 
 
-def next_local_midnight(instant: datetime) -> datetime:
-    """The start of the next Asia/Shanghai day, as an aware datetime."""
-    day = local_day(instant) + timedelta(days=1)
+def day_of(instant: datetime) -> str:
+    """The Asia/Shanghai calendar day of an instant, ``YYYY-MM-DD``."""
+    return local_day(instant).isoformat()
+
+
+def hour_of(instant: datetime) -> int:
+    """The Asia/Shanghai hour of day (0-23) of an instant."""
+    return instant.astimezone(SHANGHAI).hour
+
+
+def month_of(instant: datetime) -> str:
+    """The Asia/Shanghai month an instant falls in, ``YYYY-MM``."""
+    return local_day(instant).strftime("%Y-%m")
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of an Asia/Shanghai calendar day, as an aware datetime."""
     return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
+
+
+def next_local_midnight(instant: datetime) -> datetime:
+    """The start of the next Asia/Shanghai day after ``instant``."""
+    return local_midnight(local_day(instant) + timedelta(days=1))
+
+
+def epoch_millis(instant: datetime) -> int:
+    """Milliseconds since the epoch (the time part of feed keys, roster members, ids)."""
+    return int(instant.timestamp() * 1000)
 
 
 def rfc3339(instant: datetime | None) -> str | None:

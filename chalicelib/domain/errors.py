@@ -47,9 +47,3 @@ class PayloadTooLarge(DomainError):
 
 class QuotaExceeded(DomainError):
     status, code = 429, "quota_exceeded"
-
-
-class Unavailable(DomainError):
-    """A dependency failed; the client may retry (with the same Idempotency-Key)."""
-
-    status, code = 503, "unavailable"

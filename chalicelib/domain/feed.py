@@ -1,11 +1,12 @@
-"""Home-feed rules that need no storage: merging sources and what an entry may show."""
+"""Home-feed rules that need no storage: what an entry may show."""
 
 from __future__ import annotations
 
-import heapq
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+from chalicelib.domain.posts import PUBLISHED
 
 
 @dataclass(frozen=True)
@@ -18,26 +19,9 @@ class FeedEntry:
     pulled: bool = False  # read from the account's posts at read time, not from the inbox
 
 
-def merge_newest(sources: Iterable[Sequence[FeedEntry]], limit: int) -> list[FeedEntry]:
-    """Merge newest-first sources into one newest-first list of at most ``limit`` entries.
-
-    A post present in several sources (pushed and pulled) appears once.
-    """
-    merged: list[FeedEntry] = []
-    seen: set[str] = set()
-    for entry in heapq.merge(*sources, key=lambda e: e.feed_key, reverse=True):
-        if entry.post_id in seen:
-            continue
-        seen.add(entry.post_id)
-        merged.append(entry)
-        if len(merged) == limit:
-            break
-    return merged
-
-
 def shows_in_feed(status: str | None, account_followed: bool) -> bool:
     """Only published posts of accounts the reader still follows are shown."""
-    return status == "published" and account_followed
+    return status == PUBLISHED and account_followed
 
 
 @dataclass

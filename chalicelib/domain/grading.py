@@ -377,10 +377,6 @@ def cutoff_of(run_id: str) -> date:
     return parse_month(run_id) if run_kind(run_id) == MONTH_RUN else date.fromisoformat(run_id)
 
 
-def local_midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=clock.SHANGHAI)
-
-
 def check_runnable(run_id: str, now: datetime, max_age_days: int) -> None:
     """Refuse a run whose cut-off is in the future or older than the fan activity kept.
 
@@ -391,7 +387,7 @@ def check_runnable(run_id: str, now: datetime, max_age_days: int) -> None:
         has already expired (``max_age_days`` after the cut-off).
     """
     cutoff = cutoff_of(run_id)
-    starts = local_midnight(cutoff)
+    starts = clock.local_midnight(cutoff)
     if starts > now:
         raise InvalidInput(f"{run_id} cannot be graded before {clock.rfc3339(starts)} (Asia/Shanghai)",
                            details=[{"pointer": "/month", "message": "starts in the future"}])
@@ -399,11 +395,6 @@ def check_runnable(run_id: str, now: datetime, max_age_days: int) -> None:
         raise InvalidInput(f"{run_id} is too old to grade: the fan activity of its window is kept "
                            f"only {max_age_days} days after {cutoff.isoformat()}",
                            details=[{"pointer": "/month", "message": "is too old"}])
-
-
-def month_of(instant: datetime) -> str:
-    """The Asia/Shanghai month an instant falls in, ``YYYY-MM``."""
-    return clock.local_day(instant).strftime("%Y-%m")
 
 
 def shard_count(items: int, per_shard: int, maximum: int) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
+from chalicelib.domain.clock import epoch_millis
+
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
 
 
@@ -18,5 +20,5 @@ def _encode(value: int, length: int) -> str:
 
 def new_id(at: datetime) -> str:
     """A 26-character id whose lexical order is the order of ``at``."""
-    millis = int(at.timestamp() * 1000)
+    millis = epoch_millis(at)
     return _encode(millis, 10) + _encode(int.from_bytes(os.urandom(10), "big"), 16)

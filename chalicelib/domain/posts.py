@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain import clock
+from chalicelib.domain.clock import epoch_millis
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.ranking import recent_bucket
+
+# The post lifecycle (transitions: chalicelib/store/posts.py):
+# scheduled → pending_review → published | rejected; published → removed (also any other non-final status).
+SCHEDULED, PENDING_REVIEW, PUBLISHED = "scheduled", "pending_review", "published"
+REJECTED, REMOVED = "rejected", "removed"
+FINAL_STATUSES = (REMOVED, REJECTED)
+# Work queues a post waits in (the ``work_queue`` index): due scheduled posts, moderation
+# messages to re-send when stalled, and the moderators' review queue.
+QUEUE_SCHEDULED, QUEUE_MODERATION, QUEUE_REVIEW = "scheduled", "moderation", "review"
 
 SECTIONS = ("all", "new", "video")
 _SECTION_OF_TYPE = {"new_product": "new", "video": "video", "live": "video"}
@@ -23,7 +35,27 @@ def section_of(post_type: str) -> str:
 
 def feed_key(published_at: datetime, post_id: str) -> str:
     """Sort key of a post in every feed: publication time, then id (stable for retries)."""
-    return f"{int(published_at.timestamp() * 1000):013d}#{post_id}"
+    return f"{epoch_millis(published_at):013d}#{post_id}"
+
+
+def section_feed_key(section: str, key: str) -> str:
+    """Sort key of a post in its section's index: ``<section>#<feed_key>``."""
+    return f"{section}#{key}"
+
+
+@dataclass(frozen=True)
+class FeedKeys:
+    """Where a post delivered to followers sits: every feed, its section's, the hot list's day bucket."""
+
+    feed_key: str
+    section_feed_key: str
+    recent_bucket: str
+
+
+def feed_keys_of(post_id: str, section: str, at: datetime, bucket_shards: int) -> FeedKeys:
+    """The keys a post gets when it reaches followers at ``at`` (publication, or a featured buyer show's push)."""
+    key = feed_key(at, post_id)
+    return FeedKeys(key, section_feed_key(section, key), recent_bucket(at, post_id, bucket_shards))
 
 
 def check_post_rules(body: dict[str, Any], at: datetime) -> datetime | None:

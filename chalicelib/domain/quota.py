@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from chalicelib.domain import clock
 from chalicelib.domain.errors import QuotaExceeded
@@ -23,13 +23,13 @@ def quota_charge(tier: str, publishes_at: datetime) -> QuotaCharge:
 
     A scheduled post counts on the day it is published, not the day it was written.
     """
-    return QuotaCharge(day=clock.local_day(publishes_at).isoformat(), limit=daily_quota_for(tier))
+    return QuotaCharge(day=clock.day_of(publishes_at), limit=daily_quota_for(tier))
 
 
 def quota_exceeded(charge: QuotaCharge, count: int, at: datetime) -> QuotaExceeded:
     """The 429 for an account whose counter for ``charge.day`` is full."""
     day = datetime.fromisoformat(charge.day).date()
-    reset = clock.next_local_midnight(datetime(day.year, day.month, day.day, 12, tzinfo=clock.SHANGHAI))
+    reset = clock.local_midnight(day + timedelta(days=1))
     retry_after = max(1, int((reset - at).total_seconds()))
     return QuotaExceeded(
         f"daily quota of {charge.limit} posts for {charge.day} is used up ({count} published); "

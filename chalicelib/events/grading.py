@@ -11,6 +11,7 @@ from typing import Any
 
 from chalice import Blueprint, Cron
 
+from chalicelib.domain.messages import GradingShardMessage
 from chalicelib.events.sqs import process_batch
 from chalicelib.services import grading, grading_shards
 from chalicelib.store.queues import QUEUES
@@ -25,7 +26,7 @@ WEEKLY = Cron(10, 16, "?", "*", "SUN", "*")
                    maximum_concurrency=QUEUES["grading"].max_concurrency)
 def grading_consumer(event: Any) -> dict[str, Any]:
     """Run one map or reduce shard of a grading run per message."""
-    return process_batch(event, grading_shards.run_shard)
+    return process_batch(event, lambda body: grading_shards.run_shard(GradingShardMessage.from_json(body)))
 
 
 @bp.schedule(MONTHLY, name="grading_monthly")

@@ -11,7 +11,7 @@ from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.names import MAX_INDEXED_NAME_BYTES, check_account_names, normalise_term
 from chalicelib.domain.tiers import NEW_ACCOUNT_TIER
-from chalicelib.services.views import account_view
+from chalicelib.services.representations import account_view
 from chalicelib.store import accounts as store
 from chalicelib.validation import validate
 

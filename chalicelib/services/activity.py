@@ -18,8 +18,9 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain import clock
-from chalicelib.domain.activity import ActivityMessage, activity_units, day_of, fan_candidates, plan_activity
+from chalicelib.domain.activity import ActivityMessage, activity_units, fan_candidates, plan_activity
 from chalicelib.domain.ids import new_id
+from chalicelib.domain.posts import PUBLISHED
 from chalicelib.observability import logger
 from chalicelib.store import activity as store
 from chalicelib.store import fan_counts, queues
@@ -48,7 +49,7 @@ def record_impressions(user_id: str, items: Iterable[dict[str, Any]]) -> None:
 
 def record_read(user_id: str, post: PostModel) -> None:
     """A published post was opened: a read for its account's day and for the post."""
-    if post.status == "published":
+    if post.status == PUBLISHED:
         record(user_id, {post.account_id: {"reads": 1}}, {post.post_id: {"reads": 1}})
 
 
@@ -59,18 +60,6 @@ def record_engagement(user_id: str, account_id: str, counter: str) -> None:
 
 def record_follow_change(user_id: str, account_id: str, followed: bool) -> None:
     record(user_id, {account_id: {"new_followers" if followed else "lost_followers": 1}})
-
-
-def record_publication(post: PostModel, at: datetime) -> None:
-    """Count a post published at ``at`` on its account's day: manual or system.
-
-    Runs in the pipeline worker, once per post (publication is a conditional
-    transition), so it writes directly. A fan's buyer show is neither: it is not the
-    account's post, and pushing a featured one rides on top of the quota.
-    """
-    if post.fan_submission:
-        return
-    store.add_day_counters(post.account_id, day_of(at), {"system_posts" if post.system else "posts": 1})
 
 
 def apply_batch(records: Iterable[tuple[str, str]]) -> dict[str, int]:

@@ -17,27 +17,31 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.auth import Principal
 from chalicelib.config import settings
 from chalicelib.domain import clock
-from chalicelib.domain.activity import day_of
 from chalicelib.domain.cursor import cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.posts import CONTENT_FIELDS, feed_key, section_of
-from chalicelib.domain.ranking import hot_list_config, recent_bucket
+from chalicelib.domain.posts import (
+    CONTENT_FIELDS,
+    PENDING_REVIEW,
+    PUBLISHED,
+    QUEUE_MODERATION,
+    feed_keys_of,
+    section_of,
+)
+from chalicelib.domain.ranking import hot_list_config
 from chalicelib.domain.tiers import PENALTY_TIER
 from chalicelib.services import activity
 from chalicelib.services.idempotency import check_idempotency_key, idempotent_create, run_once
-from chalicelib.services.pipeline import start_fan_out
+from chalicelib.services.post_events import BuyerShowPushed
 from chalicelib.services.posts import send_to_moderation
-from chalicelib.services.views import post_view
+from chalicelib.services.representations import post_view
+from chalicelib.services.subscribers import emit
 from chalicelib.store import activity as activity_store
 from chalicelib.store import posts as store
 from chalicelib.store.accounts import get_account
-from chalicelib.store.base import flat_key, raw_key
 from chalicelib.validation import validate_post
 
 # Fields an owner's post may carry but a fan's submission may not.
@@ -81,9 +85,9 @@ def _insert_submission(account_id: str, author_id: str, body: dict[str, Any], ke
     now = clock.now()
     post = store.PostModel(
         new_id(now), account_id=account_id, author_id=author_id, type="buyer_show",
-        format=body["format"], section=section_of("buyer_show"), status="pending_review",
+        format=body["format"], section=section_of("buyer_show"), status=PENDING_REVIEW,
         content={k: body[k] for k in CONTENT_FIELDS if k in body}, created_at=now, fan_submission=True,
-        queue="moderation", queue_at=store.queue_time(now + timedelta(seconds=settings.moderation_resend_after_s)))
+        queue=QUEUE_MODERATION, queue_at=store.queue_time(now + timedelta(seconds=settings.moderation_resend_after_s)))
     try:
         store.insert_post(post, None, key)
     except store.KeyTaken as taken:
@@ -108,11 +112,7 @@ def wall(principal: Principal, account_id: str, limit: int, cursor: str | None) 
     get_account(account_id)
     scope = cursor_scope("/accounts/{account_id}/buyer-shows", principal.user_id, wall_account=account_id)
     position = decode_cursor(cursor, ("wall_account", "post_id"), scope)
-    results = store.PostModel.buyer_show_wall.query(account_id, scan_index_forward=False, limit=limit,
-                                                    filter_condition=store.PostModel.status == "published",
-                                                    last_evaluated_key=raw_key(position))
-    items = list(results)
-    last = flat_key(results.last_evaluated_key)
+    items, last = store.buyer_show_wall_page(account_id, limit, position)
     return {"items": [post_view(p) for p in items], "next_cursor": encode_cursor(last, scope) if last else None}
 
 
@@ -121,21 +121,20 @@ def feature(principal: Principal, post_id: str) -> dict[str, Any]:
     post = store.get_post(post_id, consistent=True)
     account = get_account(post.account_id)
     if account.owner_id != principal.user_id:
-        if post.status == "published":
+        if post.status == PUBLISHED:
             raise Forbidden("only the account's owner may feature a buyer show")
         raise NotFound(f"post {post_id} not found")
     if account.tier == PENALTY_TIER:
         # Featuring pushes to every follower: an H1 account reaches nobody until released.
         raise Forbidden("this account is in H1 (小黑屋) for violations and cannot feature buyer shows until a "
                         "moderator releases it")
-    if not post.fan_submission or post.status != "published":
+    if not post.fan_submission or post.status != PUBLISHED:
         raise Conflict("only a fan's buyer show that passed moderation can be featured",
                        details=[{"pointer": "/post_id", "message": f"post is {post.status}"
                                  + ("" if post.fan_submission else " and not a fan's buyer show")}])
     now = clock.now()
-    if post.featured_at is None:
-        post.update(actions=[store.PostModel.featured_at.set(now)])
-    day = day_of(now)
+    store.feature(post, now)
+    day = clock.day_of(now)
     if post.feed_key is None and activity_store.claim_featured_push(post.account_id, day, post_id):
         _push(post, now)
     view = post_view(post)
@@ -144,16 +143,5 @@ def feature(principal: Principal, post_id: str) -> dict[str, Any]:
 
 def _push(post: store.PostModel, now: datetime) -> None:
     """Give the buyer show its place in feeds and fan it out to every follower (once)."""
-    key = feed_key(now, post.post_id)
-    try:
-        post.update(actions=[store.PostModel.feed_key.set(key),
-                             store.PostModel.section_feed_key.set(f"{post.section}#{key}"),
-                             store.PostModel.recent_bucket.set(
-                                 recent_bucket(now, post.post_id, hot_list_config().bucket_shards))],
-                    condition=(store.PostModel.status == "published") & store.PostModel.feed_key.does_not_exist())
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        post.refresh(consistent_read=True)  # pushed by a concurrent call, or taken down meanwhile
-        return
-    start_fan_out(post)
+    if store.push_to_feeds(post, feed_keys_of(post.post_id, post.section, now, hot_list_config().bucket_shards)):
+        emit(BuyerShowPushed(post, now))

@@ -13,16 +13,18 @@ from __future__ import annotations
 from functools import lru_cache
 
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.moderation.chain import APPROVE, Hook, PostContent, build_chain, run_chain
-from chalicelib.services.moderation_chain import chain_config, chain_services
+from chalicelib.domain.moderation.chain import APPROVE, Hook, PostContent, build_chain, moderation_config, run_chain
+from chalicelib.domain.moderation.hooks import SHIPPED_HOOKS
+from chalicelib.services.moderation_chain import chain_services
 
 COMMENT_HOOKS = ("banned_words", "spam")
 
 
 @lru_cache(maxsize=1)
 def comment_chain() -> list[Hook]:
-    entries = [entry for entry in chain_config()["chain"] if entry["hook"] in COMMENT_HOOKS]
-    return build_chain({"chain": entries}, {**chain_services(), "find_fingerprints": lambda keys: []})
+    entries = [entry for entry in moderation_config()["chain"] if entry["hook"] in COMMENT_HOOKS]
+    return build_chain({"chain": entries}, {**chain_services(), "find_fingerprints": lambda keys: []},
+                       hooks=SHIPPED_HOOKS)
 
 
 def check_comment(user_id: str, post_id: str, text: str) -> None:

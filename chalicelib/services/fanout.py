@@ -14,6 +14,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.domain.clock import epoch_millis
+from chalicelib.domain.messages import FanoutMessage
 from chalicelib.store import fanout_progress, follows, queues, roster
 
 BATCH = 25  # items per BatchWriteItem
@@ -36,7 +38,7 @@ def follower_batches(account_id: str, after: dict[str, Any] | None, size: int,
     groups = tuple(groups)
     if groups:
         items, last = follows.followers_page(account_id, size, (after or {}).get("follows"), groups)
-        yield FollowerBatch([(f.user_id, int(f.followed_at.timestamp() * 1000)) for f in items],
+        yield FollowerBatch([(f.user_id, epoch_millis(f.followed_at)) for f in items],
                             {"follows": last} if last else None)
         return
     taken = 0
@@ -59,18 +61,17 @@ def follower_page(account_id: str, after: dict[str, Any] | None, size: int,
     return FollowerBatch(members, resume)
 
 
-def hand_over(job_id: str, chunk: int, message: dict[str, Any], after: dict[str, Any] | None,
-              delivered: int) -> None:
+def hand_over(message: FanoutMessage, after: dict[str, Any] | None, delivered: int) -> None:
     """Send the message for the next page (if any) unless this chunk already did; record it.
 
     Sending before recording means a crash in between sends the next page twice,
     never zero times; pages are idempotent, so the copy only costs writes.
     """
-    if fanout_progress.next_chunk_sent(job_id, chunk):
+    if fanout_progress.next_chunk_sent(message.job_id, message.chunk):
         return
     if after is not None:
-        queues.send("fanout", {**message, "chunk": chunk + 1, "after": after})
-    fanout_progress.mark_next_chunk_sent(job_id, chunk, delivered)
+        queues.send("fanout", message.next_page(after).to_json())
+    fanout_progress.mark_next_chunk_sent(message.job_id, message.chunk, delivered)
 
 
 class SliceWriter:

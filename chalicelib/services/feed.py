@@ -1,7 +1,7 @@
 """The home feed: newest first, by section, hydrated in a bounded number of store calls.
 
 A page merges the inbox (posts pushed on write) with the posts of the followed
-accounts that are pulled at read time (hybrid fan-out, ``services.hybrid``), newest
+accounts that are pulled at read time (hybrid fan-out, ``services.delivery_switch``), newest
 first by feed key; the cursor is the last feed key served, whatever source it came
 from, so pages neither repeat nor skip.
 
@@ -24,14 +24,15 @@ from typing import Any
 
 from chalicelib.auth import Principal
 from chalicelib.config import settings
+from chalicelib.domain.clock import epoch_millis
 from chalicelib.domain.cursor import cursor_int, cursor_scope, decode_cursor, encode_cursor
+from chalicelib.domain.delivery_modes import PullWindow, choose_windows, pulled_post_shows
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.feed import FeedEntry, FeedSource, shows_in_feed, take_newest
-from chalicelib.domain.hybrid import PullWindow, choose_windows, pulled_post_shows
 from chalicelib.domain.posts import SECTIONS
 from chalicelib.services import activity
-from chalicelib.services.views import post_view
-from chalicelib.store import hybrid, inbox
+from chalicelib.services.representations import post_view
+from chalicelib.store import delivery_state, inbox
 from chalicelib.store.accounts import accounts_by_ids
 from chalicelib.store.batch import batch_write, key_of
 from chalicelib.store.posts import posts_by_ids, published_between
@@ -62,7 +63,7 @@ def read_feed(principal: Principal, section: str | None, limit: int, cursor: str
     inbox_source = FeedSource(_inbox_fetch(user_id, section), before)
     want = min(limit, settings.inbox_max_entries - served)
     # The inbox is read while the pull windows are listed (independent reads run at once).
-    listed = _POOL.submit(hybrid.pulled_accounts, user_id)
+    listed = _POOL.submit(delivery_state.pulled_accounts, user_id)
     if want > 0:
         inbox_source.refill(want)
     windows = choose_windows((PullWindow(w.account_id, w.since, w.until) for w in listed.result()),
@@ -84,7 +85,8 @@ def read_feed(principal: Principal, section: str | None, limit: int, cursor: str
             break
     more = not all(s.done for s in sources) and served < settings.inbox_max_entries and before is not None
     activity.record_impressions(user_id, items)  # one message for the whole page
-    next_cursor = encode_cursor({"before": before, "served": str(served)}, scope) if more else None
+    resume = {"before": before, "served": str(served)} if more and before is not None else None
+    next_cursor = encode_cursor(resume, scope) if resume else None
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -115,7 +117,7 @@ def _hydrate(user_id: str, page: list[FeedEntry]) -> list[dict[str, Any]]:
     # Posts, follows and accounts are read at once (accounts of every entry: those of
     # entries that turn out hidden are read for nothing, one round trip is saved).
     posts, follows, accounts = _all_at_once([lambda: posts_by_ids([e.post_id for e in page]),
-                                             lambda: hybrid.follows_of(user_id, {e.account_id for e in page}),
+                                             lambda: delivery_state.follows_of(user_id, {e.account_id for e in page}),
                                              lambda: accounts_by_ids(list({e.account_id for e in page}))])
 
     def shows(entry: FeedEntry) -> bool:
@@ -124,14 +126,15 @@ def _hydrate(user_id: str, page: list[FeedEntry]) -> list[dict[str, Any]]:
             return False
         if not entry.pulled or post is None or follow is None:
             return True
-        return pulled_post_shows(entry.feed_key, int(follow.followed_at.timestamp() * 1000),
+        return pulled_post_shows(entry.feed_key, epoch_millis(follow.followed_at),
                                  post.audience_groups, follow.groups)
 
     visible = [e for e in page if shows(e)]
     stale = [e for e in page if not e.pulled and e not in visible]
     if stale:
         batch_write(inbox.InboxModel, delete_keys=[key_of(inbox.InboxModel, user_id, e.feed_key) for e in stale])
-    hybrid.remove_pulled(user_id, sorted({e.account_id for e in page if e.pulled and e.account_id not in follows}))
+    unfollowed = {e.account_id for e in page if e.pulled and e.account_id not in follows}
+    delivery_state.remove_pulled(user_id, sorted(unfollowed))
     result = []
     for entry in visible:
         account = accounts.get(entry.account_id)

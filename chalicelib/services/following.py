@@ -10,9 +10,9 @@ from chalicelib.config import settings
 from chalicelib.domain import clock
 from chalicelib.domain.cursor import cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.services import activity, hybrid
+from chalicelib.services import activity, delivery_switch
 from chalicelib.services.accounts import owner_only_account
-from chalicelib.services.views import account_view
+from chalicelib.services.representations import account_view
 from chalicelib.store import follows, inbox
 from chalicelib.store.accounts import accounts_by_ids, get_account
 from chalicelib.store.posts import published_before
@@ -32,7 +32,7 @@ def follow(principal: Principal, account_id: str) -> dict[str, Any]:
         activity.record_follow_change(principal.user_id, account_id, followed=True)
         backfill(principal.user_id, account_id)
         account = get_account(account_id)
-        hybrid.after_follow(principal.user_id, account_id, now, int(account.follower_count))
+        delivery_switch.after_follow(principal.user_id, account_id, now, int(account.follower_count))
     return {"following": True, "account": account_view(account)}
 
 
@@ -52,7 +52,7 @@ def unfollow(principal: Principal, account_id: str) -> None:
     if follows.unfollow(account_id, principal.user_id):
         activity.record_follow_change(principal.user_id, account_id, followed=False)
     inbox.remove_account_entries(principal.user_id, account_id)
-    hybrid.after_unfollow(principal.user_id, account_id)
+    delivery_switch.after_unfollow(principal.user_id, account_id)
 
 
 def following(principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:

@@ -32,12 +32,12 @@ from chalicelib.domain.grading import (
     check_runnable,
     cutoff_of,
     grading_config,
-    month_of,
     run_kind,
     shard_count,
     standing,
     status_for,
 )
+from chalicelib.domain.messages import GradingShardMessage
 from chalicelib.domain.tiers import daily_quota_for, hot_list_eligible
 from chalicelib.observability import logger
 from chalicelib.services.accounts import owner_only_account
@@ -61,7 +61,7 @@ def reduce_shard_ids(run: store.GradingRunModel) -> list[str]:
 
 
 def _send(run_id: str, shard_ids: list[str]) -> None:
-    queues.send_many("grading", [{"run_id": run_id, "shard": shard_id} for shard_id in shard_ids])
+    queues.send_many("grading", [GradingShardMessage(run_id, shard_id).to_json() for shard_id in shard_ids])
 
 
 def start_run(run_id: str, now: datetime) -> store.GradingRunModel:
@@ -175,10 +175,10 @@ def start_scheduled_month() -> dict[str, Any]:
     """The monthly schedule (00:05 on the 1st, Asia/Shanghai): grade the month that just began."""
     now = clock.now()
     try:
-        run = start_run(month_of(now), now)
+        run = start_run(clock.month_of(now), now)
     except InvalidInput as refused:  # fired by hand long after the 1st: the window's fan activity is gone
         logger.warning("monthly grading not started", reason=refused.message)
-        return {"run_id": month_of(now), "status": "refused", "reason": refused.message}
+        return {"run_id": clock.month_of(now), "status": "refused", "reason": refused.message}
     return {"run_id": run.run_id, "status": run.status, "phase": run.phase}
 
 

@@ -36,6 +36,7 @@ from chalicelib.domain.grading import (
     status_for,
     tally_day,
 )
+from chalicelib.domain.messages import GradingShardMessage
 from chalicelib.observability import ACCOUNTS_GRADED, count
 from chalicelib.services import grading
 from chalicelib.store import grading as store
@@ -53,9 +54,9 @@ class ShardOrderError(RuntimeError):
     """A scan returned an account's rows apart; grading it from part of them would be wrong."""
 
 
-def run_shard(message: dict[str, Any]) -> dict[str, Any]:
+def run_shard(message: GradingShardMessage) -> dict[str, Any]:
     """Run the shard named by a grading-queue message, unless it already finished; then move the run on."""
-    run_id, shard_id = str(message["run_id"]), str(message["shard"])
+    run_id, shard_id = message.run_id, message.shard
     run = store.get_run(run_id)
     if run is None:
         raise NotFound(f"grading run {run_id} not found")

@@ -20,7 +20,7 @@ from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.ranking import ALL, Candidate, hot_list_config, may_enter, rank, recent_buckets
 from chalicelib.domain.visibility import is_targeted
 from chalicelib.observability import logger
-from chalicelib.services.views import post_view
+from chalicelib.services.representations import post_view
 from chalicelib.store import hot_list as store
 from chalicelib.store.accounts import accounts_by_ids
 from chalicelib.store.posts import posts_by_ids

@@ -14,33 +14,33 @@ from chalicelib.domain import clock
 from chalicelib.domain.clock import rfc3339
 from chalicelib.domain.cursor import cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict, InvalidInput
+from chalicelib.domain.posts import FINAL_STATUSES, PENDING_REVIEW, QUEUE_REVIEW
 from chalicelib.domain.tiers import NEW_ACCOUNT_TIER, PENALTY_TIER
 from chalicelib.observability import logger
 from chalicelib.services.pipeline import publish
+from chalicelib.services.representations import account_view, post_view
 from chalicelib.services.strikes import active_strikes, enforce_strike_limit, strike_rule
-from chalicelib.services.views import account_view, post_view
 from chalicelib.store import audit, strikes
 from chalicelib.store.accounts import get_account
-from chalicelib.store.posts import PostModel, get_post, queue_page
+from chalicelib.store.posts import PostModel, get_post, queue_page, rejection_actions
 from chalicelib.validation import validate
 
-REVIEW_QUEUE = "review"
 MODERATOR_HOOK = "moderator"
 
 
 def review_queue(principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
     """Posts held for review, oldest first (moderators see the hook results)."""
     principal.require(MODERATOR)
-    scope = cursor_scope("/moderation/queue", principal.user_id, queue=REVIEW_QUEUE)
+    scope = cursor_scope("/moderation/queue", principal.user_id, queue=QUEUE_REVIEW)
     position = decode_cursor(cursor, ("queue", "queue_at", "post_id"), scope)
-    items, last = queue_page(REVIEW_QUEUE, limit, position)
+    items, last = queue_page(QUEUE_REVIEW, limit, position)
     return {"items": [post_view(p, for_owner=True) for p in items],
             "next_cursor": encode_cursor(last, scope) if last else None}
 
 
 def _held_post(post_id: str) -> PostModel:
     post = get_post(post_id, consistent=True)
-    if post.status != "pending_review" or post.queue != REVIEW_QUEUE:
+    if post.status != PENDING_REVIEW or post.queue != QUEUE_REVIEW:
         raise Conflict(f"post {post_id} is not held for review (status {post.status})",
                        details=[{"pointer": "/decision", "message": f"the post is {post.status}"}])
     return post
@@ -67,7 +67,7 @@ def decide(principal: Principal, post_id: str, body: Any) -> dict[str, Any]:
         # publish() is the pipeline's one way to publish (status, feed keys, fingerprint,
         # fan-out); the entry is written in the same transaction as the status change, and
         # only while the post is held, so a second moderator's approval gets a 409.
-        if not publish(post, results, entry=entry, condition=PostModel.queue == REVIEW_QUEUE):
+        if not publish(post, results, entry=entry, held_only=True):
             raise Conflict(f"post {post_id} was decided meanwhile")
     else:
         violation = body.get("violation", True)
@@ -75,8 +75,7 @@ def decide(principal: Principal, post_id: str, body: Any) -> dict[str, Any]:
                                   details={"violation": violation})
         strike = (strikes.strike_item(post.account_id, post_id, f"moderator_decision: {reason}", principal.user_id, now)
                   if violation and not post.fan_submission else None)
-        actions = [PostModel.status.set("rejected"), PostModel.reject_reason.set(f"moderator_decision: {reason}"),
-                   PostModel.hook_results.set(results), PostModel.queue.remove(), PostModel.queue_at.remove()]
+        actions = rejection_actions(f"moderator_decision: {reason}", results)
         if not audit.decide_held_post(post, actions, entry, strike):
             raise Conflict(f"post {post_id} was decided meanwhile")
         if strike is not None:
@@ -111,7 +110,7 @@ def release_from_blackroom(principal: Principal, account_id: str) -> dict[str, A
 
 def record_takedown(principal: Principal, post: PostModel, previous_status: str) -> None:
     """Audit a moderator's takedown (the owner's own removals are not moderation)."""
-    if previous_status in ("removed", "rejected"):
+    if previous_status in FINAL_STATUSES:
         return  # nothing was taken down by this call
     audit.append(audit.audit_entry(post.account_id, "takedown", principal.user_id, "taken down by a moderator",
                                    clock.now(), post_id=post.post_id, details={"previous_status": previous_status}))

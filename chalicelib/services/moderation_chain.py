@@ -1,9 +1,9 @@
 """What the moderation pipeline gives the hook chain, and what it does around it.
 
 - :func:`chain_services`: the lookups hooks need (fingerprint index, post texts,
-  account tier), passed through ``build_chain(config, services)`` so hooks stay pure.
-- :func:`index_published`: put a post that is about to publish into the fingerprint
-  index, so later copies (other accounts) and repeats (same account) are found.
+  account tier), passed through ``build_chain(config, services, hooks=...)`` so hooks stay pure.
+- :func:`index_published`: put a published post into the fingerprint index, so later
+  copies (other accounts) and repeats (same account) are found.
 - :func:`strike_for_rejection`: turn a chain rejection for a violation into a strike
   (and H1 at the limit).
 """
@@ -11,12 +11,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from chalicelib.domain import clock
-from chalicelib.domain.moderation.chain import ChainResult, PostContent, load_chain_config
+from chalicelib.domain.moderation.chain import ChainResult, PostContent, moderation_config
 from chalicelib.domain.moderation.fingerprint import (
     FingerprintHit,
     FingerprintScheme,
@@ -31,17 +31,12 @@ from chalicelib.store.posts import PostModel, posts_by_ids
 
 
 @lru_cache(maxsize=1)
-def chain_config() -> dict[str, Any]:
-    return load_chain_config()
-
-
-@lru_cache(maxsize=1)
 def fingerprint_scheme() -> FingerprintScheme:
-    return FingerprintScheme.from_config(chain_config().get("fingerprint", {}))
+    return FingerprintScheme.from_config(moderation_config().get("fingerprint", {}))
 
 
 def _per_key_limit() -> int:
-    return int(chain_config().get("fingerprint", {}).get("per_key_limit", 20))
+    return int(moderation_config().get("fingerprint", {}).get("per_key_limit", 20))
 
 
 def find_fingerprints(keys: Sequence[str]) -> list[FingerprintHit]:
@@ -69,13 +64,13 @@ def chain_services() -> dict[str, Any]:
             "post_texts": post_texts, "account_tier": account_tier}
 
 
-def index_published(post: PostModel) -> None:
-    """Index the post's fingerprint as of now (it is being published); idempotent."""
+def index_published(post: PostModel, at: datetime) -> None:
+    """Index the post's fingerprint as of its publication at ``at``; idempotent."""
     scheme = fingerprint_scheme()
     content = PostContent.from_post(post.post_id, post.account_id, post.content)
     keys = post_fingerprint(scheme, content).keys
     if keys:
-        fingerprints.index_post(keys, post.post_id, post.account_id, clock.now(),
+        fingerprints.index_post(keys, post.post_id, post.account_id, at,
                                 keep=timedelta(days=scheme.lookback_days + 1))
 
 
@@ -85,7 +80,7 @@ def strike_for_rejection(post: PostModel, result: ChainResult) -> bool:
     Runs before the post is marked rejected: a redelivered message runs it again,
     and both the strike and the move to H1 are idempotent.
     """
-    reason = rejection_strike(chain_config(), result)
+    reason = rejection_strike(moderation_config(), result)
     if reason is None:
         return False
     return add_strike(post.account_id, post.post_id, reason, SYSTEM, clock.now())

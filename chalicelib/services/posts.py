@@ -13,7 +13,17 @@ from chalicelib.domain import clock
 from chalicelib.domain.cursor import cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.errors import Forbidden, NotFound
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.posts import CONTENT_FIELDS, check_post_rules, section_of
+from chalicelib.domain.messages import ModerationMessage
+from chalicelib.domain.posts import (
+    CONTENT_FIELDS,
+    PENDING_REVIEW,
+    PUBLISHED,
+    QUEUE_MODERATION,
+    QUEUE_SCHEDULED,
+    SCHEDULED,
+    check_post_rules,
+    section_of,
+)
 from chalicelib.domain.quota import quota_charge, quota_exceeded
 from chalicelib.domain.tiers import PENALTY_TIER
 from chalicelib.domain.visibility import may_see
@@ -23,7 +33,7 @@ from chalicelib.services.accounts import owned_account
 from chalicelib.services.idempotency import check_idempotency_key, idempotent_create, run_once
 from chalicelib.services.moderation import record_takedown
 from chalicelib.services.pipeline import remove_post
-from chalicelib.services.views import post_view
+from chalicelib.services.representations import post_view
 from chalicelib.store import follows, queues
 from chalicelib.store import posts as store
 from chalicelib.store.accounts import AccountModel, get_account
@@ -38,18 +48,19 @@ def _insert(account: AccountModel, author_id: str, body: dict[str, Any], idempot
     body = validate_post(body)
     now = clock.now()
     publish_at = check_post_rules(body, now)
-    scheduled = publish_at is not None and publish_at > now
-    charge = quota_charge(account.tier, publish_at if scheduled else now)
+    publishes_at = publish_at if publish_at is not None and publish_at > now else now
+    scheduled = publishes_at > now
+    charge = quota_charge(account.tier, publishes_at)
     post_id = new_id(now)
     post = store.PostModel(
         post_id, account_id=account.account_id, author_id=author_id, type=body["type"], format=body["format"],
-        section=section_of(body["type"]), status="scheduled" if scheduled else "pending_review",
+        section=section_of(body["type"]), status=SCHEDULED if scheduled else PENDING_REVIEW,
         content={k: body[k] for k in CONTENT_FIELDS if k in body},
         audience_groups=body.get("audience", {}).get("groups"), created_at=now,
         publish_at=publish_at if scheduled else None, quota_day=charge.day,
         # Sparse work queue: the scheduler publishes due posts and re-sends posts that
         # moderation has not picked up in time (a lost or failed send).
-        queue="scheduled" if scheduled else "moderation",
+        queue=QUEUE_SCHEDULED if scheduled else QUEUE_MODERATION,
         queue_at=store.queue_time(publish_at if scheduled and publish_at else
                                   now + timedelta(seconds=settings.moderation_resend_after_s)),
     )
@@ -69,7 +80,7 @@ def _insert(account: AccountModel, author_id: str, body: dict[str, Any], idempot
 
 def send_to_moderation(post_id: str) -> None:
     try:
-        queues.send("moderation", {"post_id": post_id})
+        queues.send("moderation", ModerationMessage(post_id).to_json())
     except Exception:
         # The post is stored with a due time in the moderation work queue; the
         # scheduler re-sends it, so the client still gets its 202.
@@ -98,7 +109,7 @@ def create_post(principal: Principal, account_id: str, body: Any, idempotency_ke
                    "author_id": principal.user_id, "idempotency_key": idempotency_key, "body": body}
         post_id = run_once(_create_once(), request, lambda_context)["post_id"]
     post = store.get_post(post_id, consistent=True)
-    if post.status == "pending_review" and post.queue == "moderation" and idempotency_key is not None:
+    if post.status == PENDING_REVIEW and post.queue == QUEUE_MODERATION and idempotency_key is not None:
         send_to_moderation(post_id)  # a retry may follow a lost send; moderation is idempotent
     return post_view(post, for_owner=True)
 
@@ -111,18 +122,18 @@ def can_see_everything(principal: Principal, post: store.PostModel) -> bool:
 
 def sees(principal: Principal, post: store.PostModel) -> bool:
     """The visibility rule (:mod:`chalicelib.domain.visibility`) for this caller and post."""
-    if post.status == "published" and not post.audience_groups:
+    if post.status == PUBLISHED and not post.audience_groups:
         return True  # the common case costs no lookup
     if can_see_everything(principal, post):
         return True
     groups = follows.groups_of(post.account_id, principal.user_id) if post.audience_groups else None
-    return may_see(post.status, post.audience_groups, privileged=False, member_groups=groups)
+    return may_see(post.status, [str(g) for g in post.audience_groups or ()], privileged=False, member_groups=groups)
 
 
 def visible_post(principal: Principal, post_id: str, *, published: bool = False) -> store.PostModel:
     """A post the caller may see (``published``: and that is published); 404 otherwise, never 403."""
     post = store.get_post(post_id)
-    if not sees(principal, post) or (published and post.status != "published"):
+    if not sees(principal, post) or (published and post.status != PUBLISHED):
         raise NotFound(f"post {post_id} not found")
     return post
 
@@ -130,7 +141,7 @@ def visible_post(principal: Principal, post_id: str, *, published: bool = False)
 def get_post(principal: Principal, post_id: str) -> dict[str, Any]:
     post = visible_post(principal, post_id)
     activity.record_read(principal.user_id, post)
-    return post_view(post, for_owner=post.status != "published" or can_see_everything(principal, post))
+    return post_view(post, for_owner=post.status != PUBLISHED or can_see_everything(principal, post))
 
 
 def account_posts(principal: Principal, account_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
@@ -144,7 +155,8 @@ def account_posts(principal: Principal, account_id: str, limit: int, cursor: str
     if not (is_owner or principal.is_moderator) and any(p.audience_groups for p in items):
         groups = follows.groups_of(account_id, principal.user_id)
         items = [p for p in items
-                 if may_see(p.status, p.audience_groups, privileged=False, member_groups=groups)]
+                 if may_see(p.status, [str(g) for g in p.audience_groups or ()], privileged=False,
+                            member_groups=groups)]
     return {"items": [post_view(p, for_owner=is_owner) for p in items],
             "next_cursor": encode_cursor(last, scope) if last else None}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from chalicelib.domain.moderation.chain import load_chain_config
+from chalicelib.domain.moderation.chain import moderation_config
 from chalicelib.domain.moderation.strikes import StrikeRule
 from chalicelib.domain.tiers import PENALTY_TIER
 from chalicelib.observability import logger
@@ -22,7 +22,7 @@ SYSTEM = "system"
 
 @lru_cache(maxsize=1)
 def strike_rule() -> StrikeRule:
-    return StrikeRule.from_config(load_chain_config())
+    return StrikeRule.from_config(moderation_config())
 
 
 def add_strike(account_id: str, post_id: str, reason: str, by: str, at: datetime) -> bool:

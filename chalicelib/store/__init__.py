@@ -1,0 +1,1 @@
+"""Storage: PynamoDB models, their queries and the post lifecycle transitions (the only layer that imports PynamoDB)."""

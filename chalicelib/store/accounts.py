@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -13,7 +12,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.config import settings
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.names import normalise_term
-from chalicelib.store.base import TableMeta, conditions_failed, flat_key, raw_key
+from chalicelib.store.base import TableMeta, applied, flat_key, raw_key, transact, transaction_failures
 from chalicelib.store.batch import batch_get, key_of
 
 
@@ -81,19 +80,18 @@ def create_account(account: AccountModel) -> AccountModel:
 
     Raises :class:`Conflict` when the handle is taken (also under concurrent creates).
     """
-    try:
-        with TransactWrite(connection=AccountModel._get_connection().connection) as tx:
-            tx.save(HandleModel(account.handle, account_id=account.account_id),
-                    condition=HandleModel.handle.does_not_exist())
-            tx.save(account, condition=AccountModel.account_id.does_not_exist())
-            for item in _name_items(account):
-                tx.save(item)
-    except TransactWriteError as error:
-        failed = conditions_failed(error)  # puts in order: handle, account, names
-        if failed and failed[0]:
-            raise Conflict(f"handle '{account.handle}' is taken",
-                           details=[{"pointer": "/handle", "message": "is taken"}]) from error
-        raise
+    def write(tx: TransactWrite) -> None:
+        tx.save(HandleModel(account.handle, account_id=account.account_id),
+                condition=HandleModel.handle.does_not_exist())
+        tx.save(account, condition=AccountModel.account_id.does_not_exist())
+        for item in _name_items(account):
+            tx.save(item)
+
+    failed = transaction_failures(AccountModel, write)  # puts in order: handle, account, names
+    if failed and failed[0]:
+        raise Conflict(f"handle '{account.handle}' is taken", details=[{"pointer": "/handle", "message": "is taken"}])
+    if failed:
+        raise RuntimeError(f"account id {account.account_id} was taken")  # ids are random: not a client error
     return account
 
 
@@ -111,19 +109,17 @@ def update_account(account: AccountModel, changes: dict[str, Any]) -> AccountMod
         setattr(account, name, value)
     new_items = _name_items(account)
     new_terms = {i.term for i in new_items}
-    try:
-        with TransactWrite(connection=AccountModel._get_connection().connection) as tx:
-            tx.update(account, actions=[getattr(AccountModel, name).set(value) for name, value in changes.items()],
-                      condition=AccountModel.account_id.exists())
-            for item in old_items:
-                if item.term not in new_terms:
-                    tx.delete(item)
-            for item in new_items:
-                tx.save(item)
-    except TransactWriteError as error:
-        if any(conditions_failed(error)):
-            raise NotFound(f"account {account.account_id} not found") from None
-        raise
+    def write(tx: TransactWrite) -> None:
+        tx.update(account, actions=[getattr(AccountModel, name).set(value) for name, value in changes.items()],
+                  condition=AccountModel.account_id.exists())
+        for item in old_items:
+            if item.term not in new_terms:
+                tx.delete(item)
+        for item in new_items:
+            tx.save(item)
+
+    if not transact(AccountModel, write):
+        raise NotFound(f"account {account.account_id} not found")
     return get_account(account.account_id)
 
 
@@ -131,12 +127,8 @@ def set_label(account_id: str, label: str, granted: bool) -> AccountModel:
     """Grant or withdraw one label atomically (idempotent either way)."""
     account = AccountModel(account_id)
     action = AccountModel.labels.add({label}) if granted else AccountModel.labels.delete({label})
-    try:
-        account.update(actions=[action], condition=AccountModel.account_id.exists())
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFound(f"account {account_id} not found") from None
-        raise
+    if not applied(lambda: account.update(actions=[action], condition=AccountModel.account_id.exists())):
+        raise NotFound(f"account {account_id} not found")
     return account
 
 

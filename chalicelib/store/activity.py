@@ -22,16 +22,17 @@ from datetime import UTC, date, datetime, timedelta
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
 from chalicelib.domain import clock
 from chalicelib.domain.activity import ActivityUnit, WriteKey, merge_writes, transaction_groups
-from chalicelib.store.base import TableMeta, conditions_failed
+from chalicelib.store.base import TableMeta, applied, conditions_failed, transact
 from chalicelib.store.batch import batch_get, batch_write, key_of
 from chalicelib.store.follows import FollowModel
+from chalicelib.store.idempotency import claim_once
 from chalicelib.store.posts import PostModel
 
 COUNTERS = ("impressions", "reads", "likes", "comments", "votes", "buyer_shows", "new_followers",
@@ -107,6 +108,15 @@ def add_day_counters(account_id: str, day: str, counters: dict[str, int]) -> Non
     """ADD ``counters`` to one account-day item (created on first use; exact under concurrency)."""
     AccountDayModel(account_id, day).update(
         actions=[getattr(AccountDayModel, name).add(n) for name, n in sorted(counters.items())])
+
+
+def add_day_counters_once(account_id: str, day: str, counters: dict[str, int], once: str, at: datetime) -> bool:
+    """:func:`add_day_counters` unless the once-marker ``once`` was claimed before; False then."""
+    def write(tx: TransactWrite) -> None:
+        tx.update(AccountDayModel(account_id, day),
+                  actions=[getattr(AccountDayModel, name).add(n) for name, n in sorted(counters.items())])
+        claim_once(tx, once, at)
+    return transact(AccountDayModel, write)
 
 
 def apply_units(units: list[ActivityUnit], fan_days: set[tuple[str, str, str]]) -> dict[str, int]:
@@ -188,15 +198,9 @@ def claim_featured_push(account_id: str, day: str, post_id: str) -> bool:
 
     True when the slot is (already) this post's, False when another post took it.
     """
-    try:
-        AccountDayModel(account_id, day).update(
-            actions=[AccountDayModel.featured_push.set(post_id)],
-            condition=AccountDayModel.featured_push.does_not_exist() | (AccountDayModel.featured_push == post_id))
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return applied(lambda: AccountDayModel(account_id, day).update(
+        actions=[AccountDayModel.featured_push.set(post_id)],
+        condition=AccountDayModel.featured_push.does_not_exist() | (AccountDayModel.featured_push == post_id)))
 
 
 def day_items(account_id: str, first: str, last: str) -> dict[str, AccountDayModel]:

@@ -13,16 +13,16 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
 from chalicelib.domain.ids import new_id
+from chalicelib.domain.posts import PENDING_REVIEW, QUEUE_REVIEW
 from chalicelib.domain.tiers import NEW_ACCOUNT_TIER, PENALTY_TIER
 from chalicelib.store.accounts import AccountModel
-from chalicelib.store.base import TableMeta, conditions_failed, flat_key, raw_key
+from chalicelib.store.base import TableMeta, flat_key, raw_key, transact
 from chalicelib.store.posts import PostModel, refund_in
 from chalicelib.store.strikes import StrikeModel
 
@@ -65,18 +65,6 @@ def append(entry: AuditModel) -> None:
     entry.save(condition=AuditModel.entry_id.does_not_exist())
 
 
-def _transact(write: Any) -> bool:
-    """Run ``write(tx)``; False when a condition failed (the state moved on), True when committed."""
-    try:
-        with TransactWrite(connection=AuditModel._get_connection().connection) as tx:
-            write(tx)
-    except TransactWriteError as error:
-        if any(conditions_failed(error)):
-            return False
-        raise
-    return True
-
-
 def send_to_penalty_tier(entry: AuditModel) -> bool:
     """Move the entry's account to H1 and append the entry, atomically; False if it is in H1 already."""
     def write(tx: TransactWrite) -> None:
@@ -84,7 +72,7 @@ def send_to_penalty_tier(entry: AuditModel) -> bool:
                   actions=[AccountModel.tier.set(PENALTY_TIER), AccountModel.tier_status.remove()],
                   condition=AccountModel.account_id.exists() & (AccountModel.tier != PENALTY_TIER))
         tx.save(entry, condition=AuditModel.entry_id.does_not_exist())
-    return _transact(write)
+    return transact(AuditModel, write)
 
 
 def release_from_penalty_tier(entry: AuditModel, release: StrikeModel) -> bool:
@@ -95,7 +83,7 @@ def release_from_penalty_tier(entry: AuditModel, release: StrikeModel) -> bool:
                   condition=AccountModel.tier == PENALTY_TIER)
         tx.save(entry, condition=AuditModel.entry_id.does_not_exist())
         tx.save(release)
-    return _transact(write)
+    return transact(AuditModel, write)
 
 
 def decide_held_post(post: PostModel, actions: list[Any], entry: AuditModel, strike: StrikeModel | None) -> bool:
@@ -105,13 +93,13 @@ def decide_held_post(post: PostModel, actions: list[Any], entry: AuditModel, str
     """
     def write(tx: TransactWrite) -> None:
         tx.update(post, actions=actions,
-                  condition=(PostModel.status == "pending_review") & (PostModel.queue == "review"))
+                  condition=(PostModel.status == PENDING_REVIEW) & (PostModel.queue == QUEUE_REVIEW))
         tx.save(entry, condition=AuditModel.entry_id.does_not_exist())
         if strike is not None:
             tx.save(strike)
         if post.quota_day is not None:
             refund_in(tx, post)  # a rejected post never published: its day's slot is given back
-    return _transact(write)
+    return transact(AuditModel, write)
 
 
 def account_trail(account_id: str, limit: int, after: dict[str, str] | None

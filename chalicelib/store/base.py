@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import TransactWriteError
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
+from chalicelib.store.retry import backoff
+
+# Concurrent transactions on one item may be cancelled with TransactionConflict; tries before giving up.
+TRANSACTION_ATTEMPTS = 6
 
 
 class TableMeta:
@@ -33,3 +43,41 @@ def conditions_failed(error: TransactWriteError) -> list[bool]:
     the reasons come back in that order.
     """
     return [bool(r and r.code == "ConditionalCheckFailed") for r in (error.cancellation_reasons or [])]
+
+
+def transaction_failures(model: type[Model], write: Callable[[TransactWrite], Any]) -> list[bool]:
+    """Run ``write(tx)`` in one transaction; per item, whether its condition failed (empty: committed).
+
+    A cancellation caused only by a concurrent transaction on the same item (a hot
+    post) wrote nothing and is retried with jittered backoff.
+    """
+    for attempt in range(TRANSACTION_ATTEMPTS):
+        try:
+            with TransactWrite(connection=model._get_connection().connection) as tx:
+                write(tx)
+            return []
+        except TransactWriteError as error:
+            failed = conditions_failed(error)
+            if any(failed):
+                return failed
+            conflicted = any(r and r.code == "TransactionConflict" for r in (error.cancellation_reasons or []))
+            if not conflicted or attempt + 1 == TRANSACTION_ATTEMPTS:
+                raise
+            backoff(attempt, 0.02, 1.0, time.sleep)
+    raise AssertionError("unreachable")
+
+
+def transact(model: type[Model], write: Callable[[TransactWrite], Any]) -> bool:
+    """:func:`transaction_failures` as a yes/no: False when a condition failed (the state moved on)."""
+    return not transaction_failures(model, write)
+
+
+def applied(write: Callable[[], Any]) -> bool:
+    """Run one conditional put, update or delete; False when its condition failed (the state moved on)."""
+    try:
+        write()
+    except (PutError, UpdateError, DeleteError) as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

@@ -9,27 +9,21 @@ exponential backoff and full jitter until ``max_attempts`` is spent.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 from pynamodb.models import Model
 
 from chalicelib.config import settings
+from chalicelib.store.retry import backoff, is_retryable
 
 M = TypeVar("M", bound=Model)
 
 BATCH_WRITE_LIMIT = 25
 BATCH_GET_LIMIT = 100
-_RETRYABLE = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-}
 
 
 class BatchIncomplete(Exception):
@@ -40,18 +34,14 @@ def _client(model_cls: type[Model]) -> Any:
     return model_cls._get_connection().connection.client
 
 
-def _backoff(attempt: int, base: float, cap: float, sleep: Callable[[float], None]) -> None:
-    sleep(random.uniform(0, min(cap, base * 2**attempt)))
-
-
 def _call_with_retry(call: Callable[[], dict[str, Any]], attempt: int, max_attempts: int, base: float,
                      cap: float, sleep: Callable[[float], None]) -> dict[str, Any] | None:
     try:
         return call()
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") not in _RETRYABLE or attempt + 1 >= max_attempts:
+        if not is_retryable(error) or attempt + 1 >= max_attempts:
             raise
-        _backoff(attempt, base, cap, sleep)
+        backoff(attempt, base, cap, sleep)
         return None
 
 
@@ -78,14 +68,14 @@ def batch_write(model_cls: type[Model], puts: Iterable[Model] = (), delete_keys:
                 raise BatchIncomplete(f"{len(pending)} writes to {table} unprocessed after {attempt} attempts")
             calls += 1
             batch = pending
-            response = _call_with_retry(lambda batch=batch: client.batch_write_item(RequestItems={table: batch}),
+            response = _call_with_retry(partial(client.batch_write_item, RequestItems={table: batch}),
                                         attempt, max_attempts, base_delay, max_delay, sleep)
             attempt += 1
             if response is None:
                 continue
             pending = response.get("UnprocessedItems", {}).get(table, [])
             if pending:
-                _backoff(attempt, base_delay, max_delay, sleep)
+                backoff(attempt, base_delay, max_delay, sleep)
     return calls
 
 
@@ -106,7 +96,7 @@ def batch_get(model_cls: type[M], keys: Sequence[dict[str, Any]], *, max_attempt
                 raise BatchIncomplete(f"{len(pending)} reads from {table} unprocessed after {attempt} attempts")
             batch = pending
             request = {table: {"Keys": batch}}
-            response = _call_with_retry(lambda request=request: client.batch_get_item(RequestItems=request),
+            response = _call_with_retry(partial(client.batch_get_item, RequestItems=request),
                                         attempt, max_attempts, base_delay, max_delay, sleep)
             attempt += 1
             if response is None:
@@ -114,7 +104,7 @@ def batch_get(model_cls: type[M], keys: Sequence[dict[str, Any]], *, max_attempt
             found.extend(model_cls.from_raw_data(raw) for raw in response.get("Responses", {}).get(table, []))
             pending = response.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
             if pending:
-                _backoff(attempt, base_delay, max_delay, sleep)
+                backoff(attempt, base_delay, max_delay, sleep)
     return found
 
 

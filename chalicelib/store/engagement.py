@@ -9,25 +9,18 @@ counter on the post (``floor_seq``): each comment takes the next number with one
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
 from chalicelib.domain.errors import Conflict, NotFound
-from chalicelib.store.base import TableMeta, conditions_failed
+from chalicelib.domain.posts import PUBLISHED
+from chalicelib.store.base import TableMeta, applied, transaction_failures
 from chalicelib.store.posts import PostModel
-
-# Concurrent transactions on one item (a hot post) may be cancelled with
-# TransactionConflict; they are retried with jittered backoff this many times.
-TRANSACTION_ATTEMPTS = 6
 
 
 class LikeModel(Model):
@@ -64,32 +57,8 @@ class CommentModel(Model):
     winner = BooleanAttribute(default=False)
 
 
-def _conflicted(error: TransactWriteError) -> bool:
-    return any(r and r.code == "TransactionConflict" for r in (error.cancellation_reasons or []))
-
-
-def _transact(write: Callable[[TransactWrite], None]) -> list[bool]:
-    """Run one transaction; returns per-item condition failures (empty when it committed).
-
-    Cancellations caused only by a concurrent transaction on the same item are retried.
-    """
-    for attempt in range(TRANSACTION_ATTEMPTS):
-        try:
-            with TransactWrite(connection=PostModel._get_connection().connection) as tx:
-                write(tx)
-            return []
-        except TransactWriteError as error:
-            failed = conditions_failed(error)
-            if any(failed):
-                return failed
-            if not _conflicted(error) or attempt + 1 == TRANSACTION_ATTEMPTS:
-                raise
-            time.sleep(random.uniform(0, 0.02 * 2**attempt))
-    raise AssertionError("unreachable")
-
-
 def _published() -> Any:
-    return PostModel.status == "published"
+    return PostModel.status == PUBLISHED
 
 
 def add_like(post_id: str, user_id: str, at: datetime) -> bool:
@@ -101,7 +70,7 @@ def add_like(post_id: str, user_id: str, at: datetime) -> bool:
         tx.save(LikeModel(post_id, user_id, liked_at=at), condition=LikeModel.user_id.does_not_exist())
         tx.update(PostModel(post_id), actions=[PostModel.likes.add(1)], condition=_published())
 
-    failed = _transact(write)
+    failed = transaction_failures(PostModel, write)
     if not failed:
         return True
     if len(failed) > 1 and failed[1]:  # puts come before updates: [like, post]
@@ -115,27 +84,15 @@ def remove_like(post_id: str, user_id: str) -> bool:
         tx.delete(LikeModel(post_id, user_id), condition=LikeModel.user_id.exists())
         tx.update(PostModel(post_id), actions=[PostModel.likes.add(-1)], condition=PostModel.post_id.exists())
 
-    failed = _transact(write)
+    failed = transaction_failures(PostModel, write)
     return not failed
-
-
-def has_liked(post_id: str, user_id: str) -> bool:
-    try:
-        LikeModel.get(post_id, user_id)
-        return True
-    except LikeModel.DoesNotExist:
-        return False
 
 
 def start_tallies(post_id: str, options: int) -> None:
     """Give a poll its zeroed tallies once, so votes can increment one option in place."""
-    try:
-        zeros: list[Any] = [0] * options
-        PostModel(post_id).update(actions=[PostModel.votes.set(zeros)],
-                                  condition=PostModel.votes.does_not_exist())
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    zeros: list[Any] = [0] * options
+    applied(lambda: PostModel(post_id).update(actions=[PostModel.votes.set(zeros)],
+                                              condition=PostModel.votes.does_not_exist()))
 
 
 def add_vote(post_id: str, user_id: str, option: int, at: datetime) -> None:
@@ -149,19 +106,12 @@ def add_vote(post_id: str, user_id: str, option: int, at: datetime) -> None:
         tx.update(PostModel(post_id), actions=[PostModel.votes[option].set(PostModel.votes[option] + 1)],
                   condition=_published() & PostModel.votes.exists())
 
-    failed = _transact(write)
+    failed = transaction_failures(PostModel, write)
     if not failed:
         return
     if len(failed) > 1 and failed[1]:
         raise NotFound(f"post {post_id} not found")
     raise Conflict("you already voted in this poll", details=[{"pointer": "/option", "message": "one vote per user"}])
-
-
-def vote_of(post_id: str, user_id: str) -> int | None:
-    try:
-        return int(VoteModel.get(post_id, user_id).option)
-    except VoteModel.DoesNotExist:
-        return None
 
 
 def next_floor(post_id: str) -> int:
@@ -170,12 +120,8 @@ def next_floor(post_id: str) -> int:
     Raises :class:`NotFound` when the post is not published.
     """
     post = PostModel(post_id)
-    try:
-        post.update(actions=[PostModel.floor_seq.add(1)], condition=_published())
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFound(f"post {post_id} not found") from None
-        raise
+    if not applied(lambda: post.update(actions=[PostModel.floor_seq.add(1)], condition=_published())):
+        raise NotFound(f"post {post_id} not found")
     return int(post.floor_seq)
 
 
@@ -191,7 +137,7 @@ def insert_comment(comment: CommentModel, listed_winner: bool) -> None:
         tx.save(comment, condition=CommentModel.floor.does_not_exist())
         tx.update(PostModel(comment.post_id), actions=actions, condition=PostModel.post_id.exists())
 
-    failed = _transact(write)
+    failed = transaction_failures(PostModel, write)
     if not failed:
         return
     if failed[0]:

@@ -46,9 +46,3 @@ def mark_pulled(post_id: str) -> None:
 
 def was_pulled(post_id: str) -> bool:
     return next_chunk_sent(f"put#{post_id}", PULLED_MARKER)
-
-
-def delivered_total(job_id: str) -> int:
-    """Entries a finished job wrote, summed over its chunks (each chunk counted once)."""
-    return sum(int(p.delivered) for p in FanoutProgressModel.query(job_id, FanoutProgressModel.chunk >= 0,
-                                                                     consistent_read=True))

@@ -15,6 +15,7 @@ from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from chalicelib.config import settings
+from chalicelib.domain.clock import epoch_millis
 from chalicelib.domain.moderation.fingerprint import FingerprintHit
 from chalicelib.domain.posts import feed_key
 from chalicelib.store.base import TableMeta
@@ -57,7 +58,7 @@ def find(keys: Sequence[str], since: datetime, per_key_limit: int) -> list[Finge
     bounded by the number of keys, not by the number of posts. A post found under
     several keys appears once per key (callers count shared keys).
     """
-    cutoff = f"{int(since.timestamp() * 1000):013d}"
+    cutoff = f"{epoch_millis(since):013d}"
     hits = []
     for key in dict.fromkeys(keys):
         for item in FingerprintModel.query(key, FingerprintModel.entry_key > cutoff, scan_index_forward=False,

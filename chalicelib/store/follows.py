@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -18,8 +18,7 @@ from chalicelib.domain import fans
 from chalicelib.domain.errors import NotFound
 from chalicelib.store import fan_counts
 from chalicelib.store.accounts import AccountModel
-from chalicelib.store.base import TableMeta, conditions_failed, flat_key, raw_key
-from chalicelib.store.batch import batch_get, key_of
+from chalicelib.store.base import TableMeta, flat_key, raw_key, transaction_failures
 from chalicelib.store.roster import FanRosterModel, member, roster_page
 
 
@@ -66,22 +65,18 @@ def follow(account_id: str, user_id: str, at: datetime, follower_count: int | No
     if follower_count is None:
         follower_count = _follower_count(account_id)
     page = roster_page(user_id, follower_count)
-    try:
-        with TransactWrite(connection=FollowModel._get_connection().connection) as tx:
-            tx.save(FollowModel(account_id, user_id, followed_at=at, roster_page=page),
-                    condition=FollowModel.user_id.does_not_exist())
-            tx.update(AccountModel(account_id), actions=[AccountModel.follower_count.add(1)],
-                      condition=AccountModel.account_id.exists())
-            tx.update(FanRosterModel(account_id, page), actions=[FanRosterModel.members.add({member(user_id, at)})])
-            fan_counts.add_moves(tx, account_id, fans.follower_keys(at, (), None, None))
-    except TransactWriteError as error:
-        failed = conditions_failed(error)
-        if len(failed) >= 2 and failed[1]:
-            raise NotFound(f"account {account_id} not found") from None
-        if failed and failed[0]:
-            return False
-        raise
-    return True
+    def write(tx: TransactWrite) -> None:
+        tx.save(FollowModel(account_id, user_id, followed_at=at, roster_page=page),
+                condition=FollowModel.user_id.does_not_exist())
+        tx.update(AccountModel(account_id), actions=[AccountModel.follower_count.add(1)],
+                  condition=AccountModel.account_id.exists())
+        tx.update(FanRosterModel(account_id, page), actions=[FanRosterModel.members.add({member(user_id, at)})])
+        fan_counts.add_moves(tx, account_id, fans.follower_keys(at, (), None, None))
+
+    failed = transaction_failures(FollowModel, write)  # [follow, account, roster, fan counters...]
+    if len(failed) >= 2 and failed[1]:
+        raise NotFound(f"account {account_id} not found")
+    return not failed  # the follow existed
 
 
 def unfollow(account_id: str, user_id: str) -> bool:
@@ -96,25 +91,23 @@ def unfollow(account_id: str, user_id: str) -> bool:
             current = FollowModel.get(account_id, user_id, consistent_read=True)
         except FollowModel.DoesNotExist:
             return False
-        try:
-            with TransactWrite(connection=FollowModel._get_connection().connection) as tx:
-                tx.delete(current, condition=revision_unchanged(current))
-                tx.update(AccountModel(account_id), actions=[AccountModel.follower_count.add(-1)],
-                          condition=AccountModel.account_id.exists())
-                if current.roster_page:
-                    tx.update(FanRosterModel(account_id, current.roster_page),
-                              actions=[FanRosterModel.members.delete({member(user_id, current.followed_at)})])
-                keys = fans.follower_keys(current.followed_at, current.groups or (), current.last_active,
-                                          current.active_before)
-                fan_counts.add_moves(tx, account_id, Counter({key: -n for key, n in keys.items()}))
-        except TransactWriteError as error:
-            failed = conditions_failed(error)
-            if len(failed) >= 2 and failed[1]:
-                return False
-            if failed and failed[0]:
-                fan_counts.backoff(attempt)
-                continue  # changed, or unfollowed (and maybe followed again) meanwhile: look again
-            raise
+        def write(tx: TransactWrite, current: FollowModel = current) -> None:
+            tx.delete(current, condition=revision_unchanged(current))
+            tx.update(AccountModel(account_id), actions=[AccountModel.follower_count.add(-1)],
+                      condition=AccountModel.account_id.exists())
+            if current.roster_page:
+                tx.update(FanRosterModel(account_id, current.roster_page),
+                          actions=[FanRosterModel.members.delete({member(user_id, current.followed_at)})])
+            keys = fans.follower_keys(current.followed_at, current.groups or (), current.last_active,
+                                      current.active_before)
+            fan_counts.add_moves(tx, account_id, Counter({key: -n for key, n in keys.items()}))
+
+        failed = transaction_failures(FollowModel, write)  # [follow, account, roster?, fan counters...]
+        if len(failed) >= 2 and failed[1]:
+            return False
+        if failed:
+            fan_counts.backoff(attempt)
+            continue  # changed, or unfollowed (and maybe followed again) meanwhile: look again
         return True
     return False
 
@@ -142,17 +135,17 @@ def _change_group(account_id: str, user_id: str, group: str, joining: bool) -> N
             return
         new = old | {group} if joining else old - {group}
         change = FollowModel.groups.add({group}) if joining else FollowModel.groups.delete({group})
-        try:
-            with TransactWrite(connection=FollowModel._get_connection().connection) as tx:
-                tx.update(FollowModel(account_id, user_id), actions=[change, FollowModel.rev.add(1)],
-                          condition=revision_unchanged(current))
-                fan_counts.add_moves(tx, account_id, fans.group_deltas(old, new))
-        except TransactWriteError as error:
-            if not fan_counts.is_conflict(error):
-                raise
-            fan_counts.backoff(attempt)
-            continue
-        return
+        deltas = fans.group_deltas(old, new)
+
+        def write(tx: TransactWrite, current: FollowModel = current, change: Action = change,
+                  deltas: Counter[str] = deltas) -> None:
+            tx.update(FollowModel(account_id, user_id), actions=[change, FollowModel.rev.add(1)],
+                      condition=revision_unchanged(current))
+            fan_counts.add_moves(tx, account_id, deltas)
+
+        if not transaction_failures(FollowModel, write):
+            return
+        fan_counts.backoff(attempt)
     raise RuntimeError(f"follow {account_id}/{user_id} kept changing; retry")
 
 
@@ -191,9 +184,3 @@ def groups_of(account_id: str, user_id: str) -> set[str] | None:
         return set(FollowModel.get(account_id, user_id).groups or ())
     except FollowModel.DoesNotExist:
         return None
-
-
-def followed_accounts(user_id: str, account_ids: Iterable[str]) -> set[str]:
-    """Which of ``account_ids`` the user follows (one BatchGetItem per 100 ids)."""
-    keys = [key_of(FollowModel, a, user_id) for a in set(account_ids)]
-    return {f.account_id for f in batch_get(FollowModel, keys)}

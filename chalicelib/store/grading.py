@@ -25,7 +25,6 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
@@ -33,7 +32,7 @@ from chalicelib.config import settings
 from chalicelib.domain.grading import Metrics
 from chalicelib.store.accounts import AccountModel
 from chalicelib.store.activity import AccountDayModel, FanDayModel
-from chalicelib.store.base import TableMeta
+from chalicelib.store.base import TableMeta, applied
 from chalicelib.store.batch import batch_write
 from chalicelib.store.scan import scan_segment
 
@@ -123,13 +122,7 @@ class StatusSnapshotModel(Model):
 
 def create_run(run: GradingRunModel) -> bool:
     """Write a new run; False when the run already exists (it is never replaced)."""
-    try:
-        run.save(condition=GradingRunModel.run_id.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return applied(lambda: run.save(condition=GradingRunModel.run_id.does_not_exist()))
 
 
 def get_run(run_id: str) -> GradingRunModel | None:
@@ -139,25 +132,15 @@ def get_run(run_id: str) -> GradingRunModel | None:
         return None
 
 
-def _conditional(update: Any) -> bool:
-    try:
-        update()
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
-
-
 def advance_phase(run_id: str, from_phase: str, to_phase: str) -> bool:
     """Move a run from one phase to the next, once."""
-    return _conditional(lambda: GradingRunModel(run_id).update(
+    return applied(lambda: GradingRunModel(run_id).update(
         actions=[GradingRunModel.phase.set(to_phase)], condition=GradingRunModel.phase == from_phase))
 
 
 def finish_run(run_id: str, summary: dict[str, Any], at: datetime) -> bool:
     """Store the summary and mark the run done, once."""
-    return _conditional(lambda: GradingRunModel(run_id).update(
+    return applied(lambda: GradingRunModel(run_id).update(
         actions=[GradingRunModel.status.set("done"), GradingRunModel.phase.set("done"),
                  GradingRunModel.summary.set(summary), GradingRunModel.finished_at.set(at)],
         condition=GradingRunModel.status == "running"))
@@ -176,7 +159,7 @@ def commit_shard(run_id: str, shard_id: str, at: datetime, *, attempt: str | Non
         actions.append(GradingShardModel.attempt.set(attempt))
     if summary is not None:
         actions.append(GradingShardModel.summary.set(summary))
-    return _conditional(lambda: GradingShardModel(run_id, shard_id).update(
+    return applied(lambda: GradingShardModel(run_id, shard_id).update(
         actions=actions, condition=GradingShardModel.finished_at.does_not_exist()))
 
 
@@ -269,7 +252,7 @@ def apply_grade(account_id: str, old_tier: str, new_tier: str, status: str | Non
                              AccountModel.tier_status.set(status) if status else AccountModel.tier_status.remove()]
     condition = (AccountModel.tier == old_tier) & (
         AccountModel.last_graded_month.does_not_exist() | (AccountModel.last_graded_month < month))
-    if _conditional(lambda: AccountModel(account_id).update(actions=actions, condition=condition)):
+    if applied(lambda: AccountModel(account_id).update(actions=actions, condition=condition)):
         return APPLIED
     try:
         current = AccountModel.get(account_id, consistent_read=True)
@@ -281,7 +264,7 @@ def apply_grade(account_id: str, old_tier: str, new_tier: str, status: str | Non
 def refresh_status(account_id: str, tier: str, status: str | None) -> bool:
     """Set the account's weekly status warning, unless its tier changed meanwhile."""
     action = AccountModel.tier_status.set(status) if status else AccountModel.tier_status.remove()
-    return _conditional(lambda: AccountModel(account_id).update(actions=[action], condition=AccountModel.tier == tier))
+    return applied(lambda: AccountModel(account_id).update(actions=[action], condition=AccountModel.tier == tier))
 
 
 def records_of(account_id: str, limit: int = 12) -> list[GradeRecordModel]:

@@ -57,8 +57,8 @@ def delete_entries(user_ids: Iterable[str], feed_key: str) -> int:
 def inbox_page(user_id: str, section: str, before: str | None, limit: int) -> list[InboxModel]:
     """Entries newest first with feed key below ``before``; ``section`` 'all' reads the table."""
     if section == "all":
-        condition = InboxModel.feed_key < before if before else None
-        return list(InboxModel.query(user_id, condition, scan_index_forward=False, limit=limit))
+        below = InboxModel.feed_key < before if before else None
+        return list(InboxModel.query(user_id, below, scan_index_forward=False, limit=limit))
     upper = f"{section}#{before}" if before else f"{section}#\uffff"
     condition = InboxModel.section_key.between(f"{section}#", upper)
     entries = list(InboxModel.by_section.query(user_id, condition, scan_index_forward=False, limit=limit + 1))

@@ -13,15 +13,24 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
 from chalicelib.domain.errors import NotFound
+from chalicelib.domain.posts import (
+    PENDING_REVIEW,
+    PUBLISHED,
+    QUEUE_MODERATION,
+    QUEUE_REVIEW,
+    REJECTED,
+    REMOVED,
+    SCHEDULED,
+    FeedKeys,
+)
 from chalicelib.domain.quota import QuotaCharge
-from chalicelib.store.base import TableMeta, conditions_failed, flat_key, raw_key
+from chalicelib.store.base import TableMeta, applied, flat_key, raw_key, transact, transaction_failures
 from chalicelib.store.batch import batch_get, key_of
 
 
@@ -121,7 +130,7 @@ class PostModel(Model):
     # allocator of comments, the first winners of a floor contest.
     votes = ListAttribute(of=NumberAttribute, null=True)
     floor_seq = NumberAttribute(null=True)
-    winners = ListAttribute(null=True)
+    winners: ListAttribute[Any] = ListAttribute(null=True)
     winner_count = NumberAttribute(null=True)
     # A fan's buyer show sent to the account (services/buyer_shows.py): on the wall once
     # approved, delivered to followers only when the owner features it.
@@ -158,7 +167,8 @@ class QuotaCounterModel(Model):
         table_name = settings.table("quota-counters")
 
     counter_id = UnicodeAttribute(hash_key=True)  # "<account_id>#<YYYY-MM-DD>"
-    count = NumberAttribute(default=0)
+    # Shadows PynamoDB's ``Model.count`` query on purpose (the table's attribute name; never counted).
+    count = NumberAttribute(default=0)  # type: ignore[assignment]
 
 
 class QuotaFull(Exception):
@@ -193,24 +203,24 @@ def insert_post(post: PostModel, charge: QuotaCharge | None, idempotency_key: st
     :class:`KeyTaken` (with the earlier post id) when the key was used before.
     """
     key_item = PostKeyModel(f"{post.account_id}#{idempotency_key}", post_id=post.post_id) if idempotency_key else None
-    try:
-        with TransactWrite(connection=PostModel._get_connection().connection) as tx:
-            if key_item:
-                tx.save(key_item, condition=PostKeyModel.key.does_not_exist())
-            if charge:
-                _quota_update(tx, post.account_id, charge)
-            tx.save(post, condition=PostModel.post_id.does_not_exist())
-    except TransactWriteError as error:
-        # PynamoDB sends puts before updates: [key item?, post, quota counter?].
-        failed = conditions_failed(error)
-        if key_item and failed[0]:
-            raise KeyTaken(PostKeyModel.get(key_item.key, consistent_read=True).post_id) from None
-        if charge and failed[-1]:
-            raise QuotaFull(quota_count(post.account_id, charge.day)) from None
-        raise
+    def write(tx: TransactWrite) -> None:
+        if key_item:
+            tx.save(key_item, condition=PostKeyModel.key.does_not_exist())
+        if charge:
+            _quota_update(tx, post.account_id, charge)
+        tx.save(post, condition=PostModel.post_id.does_not_exist())
+
+    failed = transaction_failures(PostModel, write)  # PynamoDB sends puts before updates: [key?, post, quota?]
+    if key_item and failed and failed[0]:
+        raise KeyTaken(PostKeyModel.get(key_item.key, consistent_read=True).post_id)
+    if charge and failed and failed[-1]:
+        raise QuotaFull(quota_count(post.account_id, charge.day))
+    if failed:
+        raise RuntimeError(f"post id {post.post_id} was taken")  # ids are random: not a client error
 
 
 def refund_in(tx: TransactWrite, post: PostModel) -> None:
+    """Give back the post's quota slot in ``tx`` (a post that ends without publishing)."""
     # No condition: the slot was charged in the transaction that wrote the post, so the
     # counter holds it; a failed condition here would undo the status change it goes with.
     tx.update(QuotaCounterModel(f"{post.account_id}#{post.quota_day}"), actions=[QuotaCounterModel.count.add(-1)])
@@ -242,26 +252,105 @@ def transition(post: PostModel, from_status: str, actions: list[Any], *, entry: 
         expected = expected & condition
     refund = refund and post.quota_day is not None
     if entry is None and not refund:
-        try:
-            post.update(actions=actions, condition=expected)
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-    try:
-        with TransactWrite(connection=PostModel._get_connection().connection) as tx:
-            tx.update(post, actions=actions, condition=expected)
-            if entry is not None:
-                tx.save(entry)
-            if refund:
-                refund_in(tx, post)
-    except TransactWriteError as error:
-        if any(conditions_failed(error)):
-            return False
-        raise
+        return applied(lambda: post.update(actions=actions, condition=expected))
+
+    def write(tx: TransactWrite) -> None:
+        tx.update(post, actions=actions, condition=expected)
+        if entry is not None:
+            tx.save(entry)
+        if refund:
+            refund_in(tx, post)
+
+    if not transact(PostModel, write):
+        return False
     post.refresh(consistent_read=True)
     return True
+
+
+# The post lifecycle: each function below is one named, conditional transition (the
+# statuses are in chalicelib.domain.posts). A False/None answer means the post was no
+# longer in the expected state (a concurrent or redelivered call got there first).
+
+
+def _leave_queue() -> list[Any]:
+    return [PostModel.queue.remove(), PostModel.queue_at.remove()]
+
+
+def _feed_key_actions(keys: FeedKeys) -> list[Any]:
+    return [PostModel.feed_key.set(keys.feed_key), PostModel.section_feed_key.set(keys.section_feed_key),
+            PostModel.recent_bucket.set(keys.recent_bucket)]
+
+
+def publish(post: PostModel, at: datetime, keys: FeedKeys | None, hook_results: list[dict[str, Any]] | None,
+            *, entry: Model | None = None, held_only: bool = False) -> PostModel | None:
+    """pending_review → published at ``at``: with its feed keys, or (``keys`` None: a fan's buyer show) on
+    the account's wall. ``entry`` (a moderator's approval) is written with it; ``held_only``: only a post
+    held for review. Returns the published post, None if it was no longer pending."""
+    actions = [PostModel.status.set(PUBLISHED), PostModel.published_at.set(at), *_leave_queue()]
+    actions += _feed_key_actions(keys) if keys else [PostModel.wall_account.set(post.account_id)]
+    if hook_results is not None:
+        actions.append(PostModel.hook_results.set(hook_results))
+    if transition(post, PENDING_REVIEW, actions, entry=entry,
+                  condition=PostModel.queue == QUEUE_REVIEW if held_only else None):
+        return post
+    stored = get_post(post.post_id, consistent=True)
+    if stored.status == PUBLISHED and stored.published_at == at:
+        return stored  # this very write landed but its answer was lost (applied, then a 500 retried)
+    return None
+
+
+def rejection_actions(reason: str, hook_results: list[dict[str, Any]]) -> list[Any]:
+    """The update that marks a post rejected (alone, or in a moderator's audited transaction)."""
+    return [PostModel.status.set(REJECTED), PostModel.reject_reason.set(reason),
+            PostModel.hook_results.set(hook_results), *_leave_queue()]
+
+
+def reject(post: PostModel, reason: str, hook_results: list[dict[str, Any]], *, entry: Model | None = None) -> bool:
+    """pending_review → rejected, with the reason, the hooks' verdicts, the audit ``entry``; its quota slot back."""
+    return transition(post, PENDING_REVIEW, rejection_actions(reason, hook_results), entry=entry, refund=True)
+
+
+def hold_for_review(post: PostModel, at: datetime, hook_results: list[dict[str, Any]], *,
+                    entry: Model | None = None) -> bool:
+    """pending_review stays, moved from the moderation queue into the moderators' review queue (oldest first
+    from ``at``), with the audit ``entry`` (a redelivered hold writes no second one)."""
+    return transition(post, PENDING_REVIEW, [PostModel.queue.set(QUEUE_REVIEW), PostModel.queue_at.set(queue_time(at)),
+                                             PostModel.hook_results.set(hook_results)],
+                      entry=entry, condition=PostModel.queue == QUEUE_MODERATION)
+
+
+def start_moderation(post: PostModel, resend_at: datetime) -> bool:
+    """scheduled → pending_review, in the moderation queue (re-sent at ``resend_at`` if still there)."""
+    return transition(post, SCHEDULED, [PostModel.status.set(PENDING_REVIEW), PostModel.queue.set(QUEUE_MODERATION),
+                                        PostModel.queue_at.set(queue_time(resend_at))])
+
+
+def postpone_moderation(post: PostModel, resend_at: datetime) -> None:
+    """A stalled moderation message was re-sent: look again at ``resend_at``."""
+    post.update(actions=[PostModel.queue_at.set(queue_time(resend_at))])
+
+
+def remove(post: PostModel, reason: str) -> bool:
+    """Any status → removed: out of every list (feed keys gone) and every work queue; a post removed before
+    it published gets its quota slot back with the status change, exactly once."""
+    return transition(post, post.status, [PostModel.status.set(REMOVED), PostModel.feed_key.remove(),
+                                          PostModel.section_feed_key.remove(), PostModel.reject_reason.set(reason),
+                                          *_leave_queue()], refund=post.status in (SCHEDULED, PENDING_REVIEW))
+
+
+def feature(post: PostModel, at: datetime) -> None:
+    """The owner features a fan's buyer show (the first time counts)."""
+    if post.featured_at is None:
+        post.update(actions=[PostModel.featured_at.set(at)])
+
+
+def push_to_feeds(post: PostModel, keys: FeedKeys) -> bool:
+    """A published post on the wall gets its feed keys (once); False when pushed meanwhile or taken down,
+    with ``post`` then refreshed."""
+    if transition(post, PUBLISHED, _feed_key_actions(keys), condition=PostModel.feed_key.does_not_exist()):
+        return True
+    post.refresh(consistent_read=True)
+    return False
 
 
 def account_posts_page(account_id: str, published_only: bool, limit: int, after: dict[str, str] | None
@@ -306,6 +395,16 @@ def queue_time(at: datetime) -> str:
 def due_posts(queue: str, until: datetime, limit: int = 100) -> list[PostModel]:
     """Posts waiting in ``queue`` whose due time has come, oldest first."""
     return list(PostModel.work_queue.query(queue, PostModel.queue_at <= queue_time(until), limit=limit))
+
+
+def buyer_show_wall_page(account_id: str, limit: int, after: dict[str, str] | None
+                         ) -> tuple[list[PostModel], dict[str, str] | None]:
+    """An account's published buyer shows on its wall, newest first."""
+    results = PostModel.buyer_show_wall.query(account_id, scan_index_forward=False, limit=limit,
+                                              filter_condition=PostModel.status == PUBLISHED,
+                                              last_evaluated_key=raw_key(after))
+    items = list(results)
+    return items, flat_key(results.last_evaluated_key)
 
 
 def queue_page(queue: str, limit: int, after: dict[str, str] | None) -> tuple[list[PostModel], dict[str, str] | None]:

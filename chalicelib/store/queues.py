@@ -26,6 +26,10 @@ class QueueSpec:
     max_concurrency: int | None = None
     # Seconds Lambda gathers messages before invoking (needed for batches over 10).
     batching_window_s: int = 0
+    # The consumer answers with ``batchItemFailures`` (Powertools' partial response), so its
+    # event source mapping needs ``ReportBatchItemFailures``: without it Lambda ignores
+    # the answer and retries or deletes the whole batch.
+    reports_partial_failures: bool = False
 
     @property
     def visibility_timeout_s(self) -> int:
@@ -38,18 +42,23 @@ class QueueSpec:
 
 
 QUEUES = {
-    "moderation": QueueSpec(settings.moderation_queue, consumer_timeout_s=60, batch_size=10),
+    "moderation": QueueSpec(settings.moderation_queue, consumer_timeout_s=60, batch_size=10,
+                            reports_partial_failures=True),
     # Concurrency from the capacity model (infra.capacity.fanout_concurrency_needed, docs/capacity.md):
     # at the seeds' scale fan-out keeps 20.0 executions busy on average (22.3 pages/s x 0.9 s, fan-out on
     # write for every account, the worst case); the evening peak is 3x that, so 61. Below it the queue
     # would grow all evening; the bound still keeps one huge post from taking every Lambda and write unit.
-    "fanout": QueueSpec(settings.fanout_queue, consumer_timeout_s=120, batch_size=5, max_concurrency=61),
+    "fanout": QueueSpec(settings.fanout_queue, consumer_timeout_s=120, batch_size=5, max_concurrency=61,
+                        reports_partial_failures=True),
     # One message per feed page, read, like...; the consumer merges a batch into one
     # write per counter item, so big batches mean fewer writes to hot account-day items.
-    "activity": QueueSpec(settings.queue("activity"), consumer_timeout_s=60, batch_size=100, batching_window_s=5),
+    # The batch succeeds or fails as a whole (an empty ``batchItemFailures``, or an error).
+    "activity": QueueSpec(settings.queue("activity"), consumer_timeout_s=60, batch_size=100, batching_window_s=5,
+                          reports_partial_failures=True),
     # One grading shard per message (services/grading_shards.py); bounded so a run does not
     # take every write unit of the account.
-    "grading": QueueSpec(settings.queue("grading"), consumer_timeout_s=600, batch_size=1, max_concurrency=50),
+    "grading": QueueSpec(settings.queue("grading"), consumer_timeout_s=600, batch_size=1, max_concurrency=50,
+                         reports_partial_failures=True),
 }
 
 

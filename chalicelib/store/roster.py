@@ -23,6 +23,7 @@ from pynamodb.attributes import UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.models import Model
 
 from chalicelib.config import settings
+from chalicelib.domain.clock import epoch_millis
 from chalicelib.store.base import TableMeta
 
 PAGE_MEMBERS = 1000  # pages hold about 500 to 1,000 followers (~50 KB, far below the 400 KB item cap)
@@ -57,7 +58,7 @@ def roster_page(user_id: str, follower_count: int) -> str:
 
 def member(user_id: str, followed_at: datetime) -> str:
     """A roster entry: follow time (ms, fixed width) and user id."""
-    return f"{int(followed_at.timestamp() * 1000):013d}|{user_id}"
+    return f"{epoch_millis(followed_at):013d}|{user_id}"
 
 
 def parse_member(entry: str) -> tuple[str, int]:

@@ -8,7 +8,6 @@ a PynamoDB model per row on a table of millions.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -16,8 +15,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pynamodb.models import Model
 
-_RETRYABLE = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-              "InternalServerError", "ServiceUnavailable"}
+from chalicelib.store.retry import backoff, is_retryable
 
 
 def scan_segment(model_cls: type[Model], segment: int, total_segments: int, *, projection: list[str],
@@ -60,9 +58,9 @@ def scan_segment(model_cls: type[Model], segment: int, total_segments: int, *, p
             response = client.scan(**request)
         except ClientError as error:
             attempt += 1
-            if error.response.get("Error", {}).get("Code") not in _RETRYABLE or attempt >= max_attempts:
+            if not is_retryable(error) or attempt >= max_attempts:
                 raise
-            sleep(random.uniform(0, min(5.0, base_delay * 2**attempt)))
+            backoff(attempt, base_delay, 5.0, sleep)
             continue
         attempt = 0
         yield response.get("Items", [])

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
 from chalicelib.config import settings
-from chalicelib.store.base import TableMeta
+from chalicelib.domain.clock import epoch_millis
+from chalicelib.store.base import TableMeta, applied
 
 STRIKE, RELEASE = "strike", "release"
 
@@ -38,18 +38,13 @@ def strike_item(account_id: str, post_id: str, reason: str, by: str, at: datetim
 
 def add_strike(account_id: str, post_id: str, reason: str, by: str, at: datetime) -> bool:
     """Record a strike for the rejection of ``post_id``; False if it was recorded before."""
-    try:
-        strike_item(account_id, post_id, reason, by, at).save(condition=StrikeModel.strike_key.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    item = strike_item(account_id, post_id, reason, by, at)
+    return applied(lambda: item.save(condition=StrikeModel.strike_key.does_not_exist()))
 
 
 def release_item(account_id: str, by: str, at: datetime) -> StrikeModel:
     """The marker a release writes: strikes before ``at`` no longer count."""
-    return StrikeModel(account_id, f"~release#{int(at.timestamp() * 1000):013d}", kind=RELEASE, at=at, by=by)
+    return StrikeModel(account_id, f"~release#{epoch_millis(at):013d}", kind=RELEASE, at=at, by=by)
 
 
 def account_strikes(account_id: str) -> list[StrikeModel]:

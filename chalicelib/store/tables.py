@@ -7,6 +7,7 @@ from pynamodb.models import Model
 from chalicelib.store.accounts import AccountModel, AccountNameModel, HandleModel
 from chalicelib.store.activity import AccountDayModel, AccountHourModel, AppliedActivityModel, FanDayModel
 from chalicelib.store.audit import AuditModel
+from chalicelib.store.delivery_state import DeliveryModeModel, PulledAccountModel
 from chalicelib.store.engagement import CommentModel, LikeModel, VoteModel
 from chalicelib.store.fan_counts import FanCountModel
 from chalicelib.store.fanout_progress import FanoutProgressModel
@@ -20,7 +21,6 @@ from chalicelib.store.grading import (
     StatusSnapshotModel,
 )
 from chalicelib.store.hot_list import HotListModel
-from chalicelib.store.hybrid import DeliveryModeModel, PulledAccountModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.inbox import InboxModel
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel

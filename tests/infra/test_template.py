@@ -6,17 +6,21 @@ The template is built for the ``prod`` stage while the tests import the code as
 
 from __future__ import annotations
 
+import json
 import zipfile
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from chalice.app import ScheduledEventConfig, SQSEventConfig
+from chalice.local import LambdaContext
 
 from app import app
 from chalicelib.api.http import ENDPOINTS
 from chalicelib.auth import MODERATOR, OPERATOR
 from chalicelib.config import Settings, settings
+from chalicelib.domain.activity import ActivityMessage
+from chalicelib.domain.messages import GradingShardMessage, ModerationMessage, PostFanoutMessage
 from chalicelib.store.queues import QUEUES
 from chalicelib.store.tables import ALL_MODELS
 from infra import checks
@@ -29,7 +33,6 @@ from infra.template import (
     dlq_logical_id,
     function_logical_id,
     queue_logical_id,
-    returns_partial_failures,
     table_logical_id,
     ttl_attribute,
 )
@@ -133,8 +136,8 @@ def test_every_consumer_reads_its_queue_with_a_timeout_a_sixth_of_the_visibility
     assert function["Timeout"] == spec.consumer_timeout_s
     assert visibility >= 6 * function["Timeout"]
     assert event["BatchSize"] == source.batch_size
-    # And partial failures are reported exactly where the handler returns them
-    wanted = ["ReportBatchItemFailures"] if returns_partial_failures(app.handler_map[source.name]) else None
+    # And partial failures are reported exactly where the spec says the consumer answers with them
+    wanted = ["ReportBatchItemFailures"] if spec.reports_partial_failures else None
     assert event.get("FunctionResponseTypes") == wanted
     # And its concurrency is bounded where the spec bounds it
     if spec.max_concurrency:
@@ -151,18 +154,28 @@ def test_the_fan_out_consumer_reports_partial_failures_with_bounded_concurrency(
     assert 1 <= event["ScalingConfig"]["MaximumConcurrency"] <= 100
 
 
-def test_a_handler_that_returns_batch_item_failures_is_detected() -> None:
-    # Given handlers that do and do not answer with batchItemFailures
-    def reports(event: Any) -> dict[str, Any]:
-        return {"batchItemFailures": []}
+# A body each queue's consumer accepts and finishes without data (its post or run does not exist).
+ACCEPTED_BODIES = {
+    "moderation": ModerationMessage("missing-post").to_json(),
+    "fanout": PostFanoutMessage.deliver("missing-post").to_json(),
+    "activity": ActivityMessage(datetime(2024, 5, 1, tzinfo=UTC), None, {"a-1": {"reads": 1}}).to_json(),
+    "grading": GradingShardMessage("missing-run", "reduce:0000").to_json(),
+}
 
-    def fails_whole_batches(event: Any) -> None:
-        for record in event:
-            record.body.encode()
 
-    # When they are inspected / Then only the first needs ReportBatchItemFailures
-    assert returns_partial_failures(reports)
-    assert not returns_partial_failures(fails_whole_batches)
+@pytest.mark.parametrize("source", SQS_SOURCES, ids=lambda s: s.name)
+def test_a_consumer_answers_with_batch_item_failures_exactly_when_its_spec_says_so(stack: None,
+                                                                                   source: SQSEventConfig) -> None:
+    # Given a consumer and a batch of one record it accepts and one no producer builds
+    (key,) = [k for k, s in QUEUES.items() if s.name == source.queue]
+    records = [{"messageId": f"m-{i}", "receiptHandle": f"r-{i}", "body": body, "attributes": {},
+                "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:{source.queue}", "awsRegion": REGION}
+               for i, body in enumerate([json.dumps(ACCEPTED_BODIES[key]), '{"v": 0}'])]
+    # When the handler Lambda would call runs the batch
+    answer = app.handler_map[source.name]({"Records": records}, LambdaContext(source.name, memory_size=128))
+    # Then it answers with batchItemFailures (what ReportBatchItemFailures reads) iff the spec says it does
+    assert ("batchItemFailures" in (answer or {})) == QUEUES[key].reports_partial_failures
 
 
 def _fires_utc(expression: str, start: datetime, hours: int) -> list[datetime]:

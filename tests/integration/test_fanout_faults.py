@@ -16,10 +16,9 @@ import boto3
 
 from app import app
 from chalicelib.config import settings
-from chalicelib.store import fanout_progress
 from chalicelib.store.accounts import AccountModel
 from chalicelib.store.inbox import InboxModel
-from local.faults import ChaosDrain, FaultInjector, FaultRates
+from local.faults import ChaosDrain, FaultInjector, FaultRates, delivered_total
 from local.seed import add_followers
 from tests.flows import new_account, nine_grid, publish, queue_depths
 
@@ -67,7 +66,7 @@ def test_a_10000_follower_fan_out_under_faults_loses_and_doubles_nothing(api, mo
     assert set(entries.values()) == {1}
     # And the counters are exact: followers, and entries delivered summed over the pages
     assert AccountModel.get(account_id, consistent_read=True).follower_count == FOLLOWERS
-    assert fanout_progress.delivered_total(f"put#{post_id}") == FOLLOWERS
+    assert delivered_total(f"put#{post_id}") == FOLLOWERS
     # And every queue and dead-letter queue is empty
     assert set(queue_depths().values()) == {0}
     # And every kind of fault really happened

@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.config import settings
-from chalicelib.domain.hybrid import PULL, PUSH
+from chalicelib.domain.delivery_modes import PULL, PUSH
 from chalicelib.services.feed import MAX_ROUNDS
-from chalicelib.store import hybrid
+from chalicelib.store import delivery_state
 from chalicelib.store.inbox import InboxModel
 from local.store_calls import StoreCallCounter
 from tests.flows import article, feed_ids, follow_all, new_account, nine_grid, publish, video_post
@@ -48,7 +48,7 @@ def test_a_huge_accounts_posts_are_pulled_at_read_time_and_merged_newest_first(a
     follow_all(api, small["account_id"], ["fan"])
     follow_all(api, huge["account_id"], ["fan", "x1", "x2"])
     run_workers()
-    assert hybrid.delivery_mode(huge["account_id"]).mode == PULL
+    assert delivery_state.delivery_mode(huge["account_id"]).mode == PULL
     # When both publish, alternating, posts of every section
     posted: list[tuple[str, str, str]] = []  # (post_id, account, section)
     bodies = [nine_grid(), video_post(), article(), nine_grid("第二弹"), video_post(12), article("又一篇")]
@@ -94,7 +94,7 @@ def test_crossing_the_threshold_either_way_keeps_every_feed(api, run_workers, mo
     # A third follower makes it huge: later posts are pulled (c got p1 by backfill)
     follow_all(api, account_id, ["c"])
     run_workers()
-    assert hybrid.delivery_mode(account_id).mode == PULL
+    assert delivery_state.delivery_mode(account_id).mode == PULL
     p2 = post()
     follow_all(api, account_id, ["d"])  # backfilled with p2 and p1
     p3 = post()
@@ -105,7 +105,7 @@ def test_crossing_the_threshold_either_way_keeps_every_feed(api, run_workers, mo
     for user in "ab":
         assert api.as_user(user).delete(f"/me/following/{account_id}").status == 204
     run_workers()
-    assert hybrid.delivery_mode(account_id).mode == PUSH
+    assert delivery_state.delivery_mode(account_id).mode == PUSH
     p4 = post()
     # Then posts of the pull period stay in the feeds, newer ones are pushed
     assert p4 in inbox_posts("c") and p4 in inbox_posts("d")
@@ -120,7 +120,7 @@ def test_crossing_the_threshold_either_way_keeps_every_feed(api, run_workers, mo
     # When it grows again, it is pulled again and nobody loses a post
     follow_all(api, account_id, ["b", "e"])
     run_workers()
-    assert hybrid.delivery_mode(account_id).mode == PULL
+    assert delivery_state.delivery_mode(account_id).mode == PULL
     p5 = post()
     assert p5 not in inbox_posts("c")
     assert {u: feed_ids(api, u) for u in "abcde"} == {

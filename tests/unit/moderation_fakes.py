@@ -20,6 +20,7 @@ from chalicelib.domain.moderation.fingerprint import (
     fingerprint_text,
     post_fingerprint,
 )
+from chalicelib.domain.moderation.hooks import SHIPPED_HOOKS
 
 
 class FakeFingerprintIndex:
@@ -68,7 +69,7 @@ def shipped_hook(name: str, index: FakeFingerprintIndex, **overrides: Any) -> An
     """The hook ``name`` with its shipped settings (plus ``overrides``) and the fake's services."""
     entry = next(e for e in shipped_config()["chain"] if e["hook"] == name)
     config = {"chain": [{**entry, "settings": {**entry.get("settings", {}), **overrides}}]}
-    return build_chain(config, index.services())[0]
+    return build_chain(config, index.services(), hooks=SHIPPED_HOOKS)[0]
 
 
 def text_post(post_id: str, account_id: str, text: str, **fields: Any) -> PostContent:

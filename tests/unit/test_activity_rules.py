@@ -12,11 +12,11 @@ from chalicelib.domain.activity import (
     FAN_ACTIVITY,
     ActivityMessage,
     best_hour,
-    day_of,
     fan_candidates,
     plan_activity,
     stats_window,
 )
+from chalicelib.domain.clock import day_of
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.store import activity as store
 

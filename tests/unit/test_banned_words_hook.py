@@ -5,13 +5,15 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.domain.moderation.chain import APPROVE, REJECT, build_chain
+from chalicelib.domain.moderation.hooks import SHIPPED_HOOKS
 from chalicelib.domain.moderation.hooks.banned_words import BannedWordList
 from tests.unit.moderation_fakes import text_post
 
 
 @pytest.fixture(scope="module")
 def hook():
-    return build_chain({"chain": [{"hook": "banned_words", "settings": {"words_file": "banned_words.json"}}]})[0]
+    return build_chain({"chain": [{"hook": "banned_words", "settings": {"words_file": "banned_words.json"}}]},
+                       hooks=SHIPPED_HOOKS)[0]
 
 
 def check(hook, text: str):

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from chalicelib.domain.clock import month_of
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.grading import (
     METRICS,
@@ -25,7 +26,6 @@ from chalicelib.domain.grading import (
     decide,
     grading_config,
     metrics_from,
-    month_of,
     run_kind,
     shard_count,
     standing,

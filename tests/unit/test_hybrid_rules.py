@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
-from chalicelib.domain.feed import FeedEntry, FeedSource, take_newest
-from chalicelib.domain.hybrid import (
+from chalicelib.domain.delivery_modes import (
     PULL,
     PUSH,
     TO_PULL,
@@ -19,6 +18,7 @@ from chalicelib.domain.hybrid import (
     pull_period_end,
     pulled_post_shows,
 )
+from chalicelib.domain.feed import FeedEntry, FeedSource, take_newest
 from chalicelib.store.roster import PAGE_MEMBERS, member, parse_member, roster_page
 
 

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from chalicelib.domain import clock
 from chalicelib.domain.moderation.chain import APPROVE, REJECT, REVIEW, PostContent
-from tests.unit.moderation_fakes import FakeFingerprintIndex, shipped_hook, shipped_scheme, text_post
+from tests.unit.conftest import MODERATION_NOW
+from tests.unit.moderation_fakes import shipped_hook, text_post
 
-NOW = datetime(2024, 6, 18, 4, 0, tzinfo=UTC)
+NOW = MODERATION_NOW
+pytestmark = pytest.mark.usefixtures("pinned_clock")
 IMG = "https://img.example.com/a.jpg"
-
-
-@pytest.fixture(autouse=True)
-def pinned_clock():
-    clock.set_now(lambda: NOW)
-    yield
-    clock.set_now(None)
-
-
-@pytest.fixture
-def index() -> FakeFingerprintIndex:
-    return FakeFingerprintIndex(shipped_scheme())
 
 
 def media_post(fmt: str, **fields) -> PostContent:
@@ -143,7 +132,8 @@ def test_spam_outcomes_come_from_the_chain_file(index) -> None:
 def test_an_account_in_h1_cannot_get_a_post_through(index) -> None:
     # Given the standing hook with an account in H1
     from chalicelib.domain.moderation.chain import build_chain
-    hook = build_chain({"chain": [{"hook": "account_standing"}]}, index.services({"a1": "H1"}))[0]
+    from chalicelib.domain.moderation.hooks import SHIPPED_HOOKS
+    hook = build_chain({"chain": [{"hook": "account_standing"}]}, index.services({"a1": "H1"}), hooks=SHIPPED_HOOKS)[0]
 
     # When posts of that account and of another are checked
     blocked, fine = hook(text_post("p1", "a1", "新品")), hook(text_post("p2", "a2", "新品"))

@@ -7,29 +7,18 @@ its shipped settings and an in-memory index; precision and recall are printed
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from chalicelib.domain import clock
 from chalicelib.domain.moderation.chain import APPROVE, REJECT, REVIEW
+from tests.unit.conftest import MODERATION_NOW
 from tests.unit.moderation_fakes import FakeFingerprintIndex, shipped_hook, shipped_scheme, text_post
 from tests.unit.plagiarism_corpus import TOPICS, labelled_pairs
 
-NOW = datetime(2024, 6, 18, 4, 0, tzinfo=UTC)
+NOW = MODERATION_NOW
+pytestmark = pytest.mark.usefixtures("pinned_clock")
 ORIGINAL = TOPICS["羽绒服"][0]
-
-
-@pytest.fixture(autouse=True)
-def pinned_clock():
-    clock.set_now(lambda: NOW)
-    yield
-    clock.set_now(None)
-
-
-@pytest.fixture
-def index() -> FakeFingerprintIndex:
-    return FakeFingerprintIndex(shipped_scheme())
 
 
 def test_the_labelled_set_is_caught_with_precision_and_recall_of_at_least_95_percent(index) -> None:

@@ -11,7 +11,7 @@ import pytest
 from chalicelib.domain import clock
 from chalicelib.domain.cursor import cursor_scope, decode_cursor, encode_cursor, parse_limit
 from chalicelib.domain.errors import InvalidInput, QuotaExceeded
-from chalicelib.domain.feed import FeedEntry, merge_newest, shows_in_feed
+from chalicelib.domain.feed import shows_in_feed
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.moderation.chain import (
     APPROVE,
@@ -23,6 +23,7 @@ from chalicelib.domain.moderation.chain import (
     load_chain_config,
     run_chain,
 )
+from chalicelib.domain.moderation.hooks import SHIPPED_HOOKS
 from chalicelib.domain.posts import check_post_rules, feed_key, section_of
 from chalicelib.domain.quota import quota_charge, quota_exceeded
 from chalicelib.domain.tiers import daily_quota_for, hot_list_eligible
@@ -96,13 +97,7 @@ class TestCursor:
         assert parse_limit(None) == 20 and parse_limit("100") == 100
 
 
-class TestFeedMerge:
-    def test_merges_newest_first_without_duplicates(self) -> None:
-        pushed = [FeedEntry("0005#e", "e", "a"), FeedEntry("0003#c", "c", "a"), FeedEntry("0001#a", "a", "a")]
-        pulled = [FeedEntry("0004#d", "d", "h"), FeedEntry("0003#c", "c", "a"), FeedEntry("0002#b", "b", "h")]
-        assert [e.post_id for e in merge_newest([pushed, pulled], 10)] == ["e", "d", "c", "b", "a"]
-        assert [e.post_id for e in merge_newest([pushed, pulled], 2)] == ["e", "d"]
-
+class TestFeedVisibility:
     def test_only_published_posts_of_followed_accounts_show(self) -> None:
         assert shows_in_feed("published", True)
         assert not shows_in_feed("removed", True)
@@ -162,7 +157,7 @@ class TestHookChain:
     @staticmethod
     def configured_chain() -> list:
         # The shipped chain with in-memory stand-ins for the services its hooks read.
-        return build_chain(load_chain_config(), FakeFingerprintIndex(shipped_scheme()).services())
+        return build_chain(load_chain_config(), FakeFingerprintIndex(shipped_scheme()).services(), hooks=SHIPPED_HOOKS)
 
     @pytest.mark.parametrize("text", ["欢迎加微信下单", "加 V：abc123", "进ＱＱ群领券", "刷单返现", "加-微-信"])
     def test_configured_chain_rejects_diversion_and_fraud(self, text: str) -> None:
@@ -174,8 +169,14 @@ class TestHookChain:
 
     def test_a_hook_missing_its_service_is_a_configuration_error(self) -> None:
         with pytest.raises(ValueError, match="needs the .* service"):
-            build_chain(load_chain_config())
+            build_chain(load_chain_config(), hooks=SHIPPED_HOOKS)
+
+    def test_the_shipped_configuration_names_only_hooks_of_the_shipped_table(self) -> None:
+        # Given the shipped chain file and hook table / When their names are compared
+        configured = {entry["hook"] for entry in load_chain_config()["chain"]}
+        # Then every configured hook has a factory (a hook left out fails here, not at the first message)
+        assert configured <= set(SHIPPED_HOOKS)
 
     def test_unknown_hook_in_configuration_is_an_error(self) -> None:
         with pytest.raises(ValueError):
-            build_chain({"chain": [{"hook": "does_not_exist"}]})
+            build_chain({"chain": [{"hook": "does_not_exist"}]}, hooks=SHIPPED_HOOKS)

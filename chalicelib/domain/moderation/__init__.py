@@ -1,0 +1,1 @@
+"""Moderation rules: the hook chain, the shipped hooks, fingerprints and the strike rule."""

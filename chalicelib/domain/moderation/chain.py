@@ -1,14 +1,16 @@
 """The moderation hook chain: ordered, pluggable, configured in ``data/moderation.json``.
 
 A hook is a callable ``(PostContent) -> Verdict``. Hooks are built by factories
-registered under a name, so the chain is configuration: a name and its settings.
+listed by name in an explicit table passed to :func:`build_chain`, so the chain is
+configuration: a name and its settings.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -90,26 +92,18 @@ class ChainResult:
 
 Hook = Callable[[PostContent], Verdict]
 HookFactory = Callable[[dict[str, Any]], Hook]
-_FACTORIES: dict[str, HookFactory] = {}
 
 
-def register_hook(name: str) -> Callable[[HookFactory], HookFactory]:
-    """Register a hook factory under ``name`` (the name used in the chain file)."""
-    def decorate(factory: HookFactory) -> HookFactory:
-        _FACTORIES[name] = factory
-        return factory
-    return decorate
-
-
-def build_chain(config: dict[str, Any], services: dict[str, Any] | None = None) -> list[Hook]:
-    """Hooks in configured order; ``services`` reach hooks that need outside data (as settings)."""
-    from chalicelib.domain.moderation import hooks  # noqa: F401  (registers the shipped hooks)
-
+def build_chain(config: dict[str, Any], services: dict[str, Any] | None = None, *,
+                hooks: Mapping[str, HookFactory]) -> list[Hook]:
+    """Hooks in configured order, each made by its factory in ``hooks`` (name → factory: the shipped
+    table is :data:`chalicelib.domain.moderation.hooks.SHIPPED_HOOKS`); ``services`` reach hooks that
+    need outside data (as settings)."""
     chain = []
     for entry in config["chain"]:
-        if entry["hook"] not in _FACTORIES:
+        if entry["hook"] not in hooks:
             raise ValueError(f"unknown moderation hook {entry['hook']!r}")
-        chain.append(_FACTORIES[entry["hook"]]({**entry.get("settings", {}), **(services or {})}))
+        chain.append(hooks[entry["hook"]]({**entry.get("settings", {}), **(services or {})}))
     return chain
 
 
@@ -123,6 +117,12 @@ def required_service(settings: dict[str, Any], name: str, hook: str) -> Any:
 
 def load_chain_config(name: str = "moderation.json") -> dict[str, Any]:
     return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def moderation_config() -> dict[str, Any]:
+    """``data/moderation.json`` (the chain, fingerprints, strikes), read once per process."""
+    return load_chain_config()
 
 
 def run_chain(chain: Sequence[Hook], content: PostContent) -> ChainResult:

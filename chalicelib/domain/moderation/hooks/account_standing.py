@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.domain.moderation.chain import REJECT, Hook, PostContent, Verdict, register_hook, required_service
+from chalicelib.domain.moderation.chain import REJECT, Hook, PostContent, Verdict, required_service
 
 NAME = "account_standing"
 
 
-@register_hook(NAME)
 def account_standing_hook(settings: dict[str, Any]) -> Hook:
     """Reject posts of accounts in one of ``settings["blocked_tiers"]``."""
     account_tier: Callable[[str], str | None] = required_service(settings, "account_tier", NAME)

@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.domain.moderation.chain import DATA_DIR, REJECT, Hook, PostContent, Verdict, register_hook
+from chalicelib.domain.moderation.chain import DATA_DIR, REJECT, Hook, PostContent, Verdict
 from chalicelib.domain.moderation.text import fold
 
 NAME = "banned_words"
@@ -144,7 +144,6 @@ def load_word_list(name: str = "banned_words.json") -> BannedWordList:
     return BannedWordList(json.loads((DATA_DIR / name).read_text(encoding="utf-8")))
 
 
-@register_hook(NAME)
 def banned_words_hook(settings: dict[str, Any]) -> Hook:
     """Reject text containing a listed word, whatever the width, case, separators or variant spelling."""
     words = load_word_list(settings.get("words_file", "banned_words.json"))

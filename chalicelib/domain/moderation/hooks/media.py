@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from chalicelib.domain.moderation.chain import REJECT, Hook, PostContent, Verdict, register_hook
+from chalicelib.domain.moderation.chain import REJECT, Hook, PostContent, Verdict
 
 NAME = "media"
 
@@ -29,7 +29,6 @@ def insecure_urls(urls: tuple[str, ...]) -> list[str]:
     return bad
 
 
-@register_hook(NAME)
 def media_hook(settings: dict[str, Any]) -> Hook:
     """Check the post's media against the rules of its format.
 

@@ -18,15 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.domain import clock
-from chalicelib.domain.moderation.chain import (
-    REJECT,
-    REVIEW,
-    Hook,
-    PostContent,
-    Verdict,
-    register_hook,
-    required_service,
-)
+from chalicelib.domain.moderation.chain import REJECT, REVIEW, Hook, PostContent, Verdict, required_service
 from chalicelib.domain.moderation.fingerprint import (
     FingerprintHit,
     FingerprintScheme,
@@ -37,7 +29,6 @@ from chalicelib.domain.moderation.fingerprint import (
 NAME = "plagiarism"
 
 
-@register_hook(NAME)
 def plagiarism_hook(settings: dict[str, Any]) -> Hook:
     """Compare the post with other accounts' recent posts; ``review`` or ``reject`` near copies.
 

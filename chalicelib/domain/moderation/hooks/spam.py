@@ -21,16 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.domain import clock
-from chalicelib.domain.moderation.chain import (
-    APPROVE,
-    REJECT,
-    REVIEW,
-    Hook,
-    PostContent,
-    Verdict,
-    register_hook,
-    required_service,
-)
+from chalicelib.domain.moderation.chain import APPROVE, REJECT, REVIEW, Hook, PostContent, Verdict, required_service
 from chalicelib.domain.moderation.fingerprint import FingerprintHit, FingerprintScheme, post_fingerprint
 from chalicelib.domain.moderation.text import fold
 
@@ -83,7 +74,6 @@ def longest_repeat(text: str, max_unit: int = 4) -> tuple[str, int]:
     return best
 
 
-@register_hook(NAME)
 def spam_hook(settings: dict[str, Any]) -> Hook:
     """Flag repeats, stuffed or off-platform links, and emoji or character floods."""
     scheme: FingerprintScheme = required_service(settings, "fingerprint_scheme", NAME)

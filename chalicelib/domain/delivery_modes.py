@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from chalicelib.domain.clock import epoch_millis
+
 PUSH, TO_PULL, PULL, TO_PUSH = "push", "to_pull", "pull", "to_push"
 # Modes in which new posts are written to inboxes.
 PUSHED_MODES = (PUSH, TO_PULL, TO_PUSH)
@@ -46,7 +48,7 @@ def next_mode(mode: str, follower_count: int, pull_above: int, push_below: int) 
 
 def key_floor(at: datetime) -> str:
     """The smallest feed key of a post published at ``at`` (ms), as a window bound."""
-    return millis_floor(int(at.timestamp() * 1000))
+    return millis_floor(epoch_millis(at))
 
 
 def millis_floor(millis: int) -> str:

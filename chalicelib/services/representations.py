@@ -46,7 +46,8 @@ def post_view(post: PostModel, *, for_owner: bool = False) -> dict[str, Any]:
     if post.audience_groups and for_owner:  # the owner's fan-group names are theirs alone
         view["audience"] = {"groups": list(post.audience_groups)}
     if post.type == "poll":
-        view["votes"] = [int(n) for n in post.votes or [0] * len(post.content.get("poll", {}).get("options", []))]
+        tallies: list[Any] = list(post.votes or []) or [0] * len(post.content.get("poll", {}).get("options", []))
+        view["votes"] = [int(n) for n in tallies]
     if post.type == "floor_contest":
         view["winners"] = [{"floor": int(w["floor"]), "user_id": w["user_id"], "comment_id": w["comment_id"]}
                            for w in post.winners or []]

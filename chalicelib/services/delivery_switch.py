@@ -2,23 +2,22 @@
 
 Above ``HYBRID_PULL_ABOVE`` followers an account switches to ``pull``: a job (on the
 fan-out queue, a page of followers per message) gives each follower a pull window
-(``store.hybrid.PulledAccountModel``) while posts are still pushed; once every
+(``store.delivery_state.PulledAccountModel``) while posts are still pushed; once every
 follower has one, posts are no longer fanned out and feeds read them from the
 account's published posts. Below ``HYBRID_PUSH_BELOW`` it switches back: posts are
 pushed again at once, and a job closes each window at the end of the pull period, so
 posts of that period stay pulled. Follows and unfollows keep windows current; a
 switch is re-checked when a job ends, and a switch whose job went missing is
-restarted. See ``domain.hybrid`` for the modes and the visibility rule they share.
+restarted. See ``domain.delivery_modes`` for the modes and the visibility rule they share.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from chalicelib.config import settings
 from chalicelib.domain import clock
-from chalicelib.domain.hybrid import (
+from chalicelib.domain.delivery_modes import (
     PULL,
     PUSH,
     PUSHED_MODES,
@@ -29,13 +28,12 @@ from chalicelib.domain.hybrid import (
     next_mode,
     pull_period_end,
 )
+from chalicelib.domain.messages import PULL_OFF, PULL_ON, SwitchFanoutMessage
 from chalicelib.observability import logger
 from chalicelib.services import fanout
-from chalicelib.store import hybrid as store
+from chalicelib.store import delivery_state as store
 from chalicelib.store import queues
 
-PULL_ON, PULL_OFF = "pull_on", "pull_off"
-JOB_OPS = (PULL_ON, PULL_OFF)
 # A switch still in progress after this long lost its job message: send it again.
 STALLED_AFTER = timedelta(minutes=15)
 
@@ -88,31 +86,30 @@ def maybe_switch(mode: store.DeliveryMode, follower_count: int) -> str | None:
 
 
 def _send_job(account_id: str, switching_to: str, generation: int) -> None:
-    queues.send("fanout", {"op": PULL_ON if switching_to == TO_PULL else PULL_OFF, "account_id": account_id,
-                           "generation": generation, "chunk": 0, "after": None})
+    queues.send("fanout", SwitchFanoutMessage(PULL_ON if switching_to == TO_PULL else PULL_OFF, account_id,
+                                              generation).to_json())
 
 
-def switch_chunk(message: dict[str, Any]) -> int:
+def switch_chunk(message: SwitchFanoutMessage) -> int:
     """One page of a switch job: open (pull_on) or close (pull_off) followers' windows.
 
     Pages run one after another (each hands over after its writes), so the last page
     finishing means every follower was done; it then settles the mode and re-checks
     the count. A job of an older generation does nothing.
     """
-    op, account_id, generation, chunk = message["op"], message["account_id"], int(message["generation"]), \
-        int(message["chunk"])
+    op, account_id, generation = message.op, message.account_id, message.generation
     switching = TO_PULL if op == PULL_ON else TO_PUSH
     mode = store.delivery_mode(account_id)
     if (mode.mode, mode.generation) != (switching, generation):
         return 0  # superseded, or already settled by an earlier copy of this message
-    page = fanout.follower_page(account_id, message.get("after"), settings.fanout_page_size)
+    page = fanout.follower_page(account_id, message.after, settings.fanout_page_size)
     windows = [store.PulledAccountModel(user_id, account_id, since=millis_floor(followed_ms),
                                         until=None if op == PULL_ON else mode.pull_until)
                for user_id, followed_ms in page.members]
     if op == PULL_OFF:  # followed after the period ended: nothing of it to pull
         windows = [w for w in windows if mode.pull_until is None or w.since < mode.pull_until]
     store.put_pulled(windows)
-    fanout.hand_over(f"{op}#{account_id}#{generation}", chunk, message, page.after, len(windows))
+    fanout.hand_over(message, page.after, len(windows))
     if page.after is not None:
         return len(windows)
     settled = PULL if op == PULL_ON else PUSH

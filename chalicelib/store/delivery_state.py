@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from chalicelib.config import settings
-from chalicelib.domain.hybrid import PUSH
+from chalicelib.domain.delivery_modes import PUSH
 from chalicelib.store.accounts import AccountModel
-from chalicelib.store.base import TableMeta
+from chalicelib.store.base import TableMeta, applied
 from chalicelib.store.batch import batch_get, batch_write, key_of
 from chalicelib.store.follows import FollowModel
 
@@ -79,26 +78,14 @@ def switch_mode(current: DeliveryMode, to_mode: str, at: datetime, pull_until: s
         actions.append(DeliveryModeModel.pull_until.set(pull_until))
     condition = (DeliveryModeModel.generation.does_not_exist() if current.generation == 0
                  else DeliveryModeModel.generation == current.generation)
-    try:
-        item.update(actions=actions, condition=condition)
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return applied(lambda: item.update(actions=actions, condition=condition))
 
 
 def finish_switch(account_id: str, generation: int, from_mode: str, to_mode: str, at: datetime) -> bool:
     """End a switch (to_pull → pull, to_push → push) if it is still the current one."""
-    try:
-        DeliveryModeModel(account_id).update(
-            actions=[DeliveryModeModel.mode.set(to_mode), DeliveryModeModel.changed_at.set(at)],
-            condition=(DeliveryModeModel.generation == generation) & (DeliveryModeModel.mode == from_mode))
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return applied(lambda: DeliveryModeModel(account_id).update(
+        actions=[DeliveryModeModel.mode.set(to_mode), DeliveryModeModel.changed_at.set(at)],
+        condition=(DeliveryModeModel.generation == generation) & (DeliveryModeModel.mode == from_mode)))
 
 
 def follower_count(account_id: str) -> int:

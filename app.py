@@ -4,10 +4,12 @@ from chalice import Chalice
 
 from chalicelib.api import accounts, console, engagement, fans, feed, following, hot, meta, moderation, posts, stats
 from chalicelib.api import grading as grading_api
+from chalicelib.api import products as products_api
 from chalicelib.api.middleware import normalise_errors
 from chalicelib.api.observe import observe_event, observe_request
 from chalicelib.events import activity_and_hot_list, post_workers
 from chalicelib.events import grading as grading_events
+from chalicelib.events import new_products as new_products_events
 
 app = Chalice(app_name="weitao")
 # Registered first, so it runs outermost: it sees the error bodies normalise_errors shapes.
@@ -17,8 +19,8 @@ for event_type in ("sqs", "scheduled"):
     app.register_middleware(observe_event, event_type)
 
 for blueprint in (meta.bp, accounts.bp, following.bp, posts.bp, feed.bp, post_workers.bp, engagement.bp, stats.bp,
-                  hot.bp, activity_and_hot_list.bp, moderation.bp, grading_api.bp, grading_events.bp, fans.bp,
-                  console.bp):
+                  hot.bp, activity_and_hot_list.bp, moderation.bp, grading_api.bp, grading_events.bp,
+                  products_api.bp, new_products_events.bp, fans.bp, console.bp):
     app.register_blueprint(blueprint)
 
 if console.local_tokens_enabled():

@@ -69,6 +69,8 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "grading_accounts_per_bucket": (1, 10**7),
     "grading_max_shards": (1, 100_000),
     "grading_write_threads": (1, 64),
+    "auto_new_window_s": (1, 7 * 86_400),
+    "auto_new_close_grace_s": (0, 3_600),
 }
 
 
@@ -119,6 +121,11 @@ class Settings:
     # Signs the stats-chart links owners open in a browser; with hs256 dev tokens the
     # token secret serves when unset, deployed (cognito) links are off until it is set.
     chart_link_secret: str = field(default_factory=lambda: os.environ.get("CHART_LINK_SECRET", ""))
+    # Auto 上新 (services/new_products.py): an account's listings are gathered for this long
+    # from the window's first listing, then announced in one system post. The schedule closes
+    # a window this much later still, so every listing written before the end is seen.
+    auto_new_window_s: int = field(default_factory=lambda: _int("AUTO_NEW_WINDOW_S", 3600))
+    auto_new_close_grace_s: int = field(default_factory=lambda: _int("AUTO_NEW_CLOSE_GRACE_S", 30))
 
     def __post_init__(self) -> None:
         """Check every setting now, so a bad deploy fails at import with the setting's name."""

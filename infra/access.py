@@ -36,6 +36,7 @@ from chalicelib.store.grading import (
 from chalicelib.store.hot_list import HotListModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.inbox import InboxModel
+from chalicelib.store.new_products import ListingWindowModel, ProductMarkModel, WindowListingModel
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
 from chalicelib.store.roster import FanRosterModel
 from chalicelib.store.strikes import StrikeModel
@@ -127,7 +128,7 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             reads(GradeRecordModel),  # an owner's grade and history
             reads(StatusSnapshotModel),
         ),
-        sends=("moderation", "fanout", "activity", "grading"),
+        sends=("moderation", "fanout", "activity", "grading", "new_products"),
         notes="every route; the API is one function",
     ),
     "moderation_consumer": Grants(
@@ -169,6 +170,23 @@ FUNCTION_GRANTS: dict[str, Grants] = {
     "publish_due": Grants(
         tables=(writes(PostModel, "work_queue"),),
         sends=("moderation",),
+    ),
+    # Auto 上新: listing events gather into windows (the account holds the open window's id);
+    # a closed window becomes a system post sent to moderation.
+    "new_products_consumer": Grants(
+        tables=(
+            writes(AccountModel),
+            writes(ListingWindowModel),
+            writes(WindowListingModel),
+            writes(ProductMarkModel),
+            writes(AccountDayModel),  # dropped listing events per day
+            writes(PostModel),
+        ),
+        sends=("moderation",),
+    ),
+    "close_listing_windows": Grants(
+        tables=(writes(ListingWindowModel, "due"),),
+        sends=("new_products",),
     ),
     "grading_consumer": Grants(
         tables=(

@@ -74,7 +74,7 @@ ROUTES: dict[str, Rule] = {
     "PUT /accounts/{account_id}/labels/{label}": Rule(OPERATOR),
     "DELETE /accounts/{account_id}/labels/{label}": Rule(OPERATOR),
     # Following and fan groups
-    "PUT /me/following/{account_id}": Rule(ANY_USER),
+    "PUT /me/following/{account_id}": Rule(ANY_USER - OWNER),  # an owner may not follow their own account
     "DELETE /me/following/{account_id}": Rule(ANY_USER),
     "GET /me/following": Rule(ANY_USER),
     "GET /accounts/{account_id}/followers": Rule(OWNER),
@@ -151,6 +151,20 @@ ROUTES.update({
     "POST /ops/grading/runs": Rule(OPERATOR, body=lambda w: {"month": w.month}, given=_graded_month),
     "GET /ops/grading/runs/{month}": Rule(OPERATOR, given=_graded_month),
     "GET /accounts/{account_id}/grade": Rule(OWNER),
+})
+
+
+def _listing_events(world: World) -> dict[str, Any]:
+    from chalicelib.domain import clock
+
+    return {"events": [{"account_id": world.account_id, "product_id": f"sku-{world.n}", "title": "羊毛大衣",
+                        "image": "https://img.example.com/coat.jpg", "price": 399,
+                        "listed_at": clock.rfc3339(clock.now())}]}
+
+
+# Auto 上新: only the shop platform's integration role (operators) reports listings.
+ROUTES.update({
+    "POST /ops/products": Rule(OPERATOR, body=_listing_events),
 })
 
 

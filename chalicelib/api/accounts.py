@@ -28,7 +28,7 @@ def search_accounts(call: Call) -> dict[str, Any]:
 
 @endpoint(bp, "/accounts/{account_id}", "GET", "Read an account", response="account_view")
 def get_account(call: Call, account_id: str) -> dict[str, Any]:
-    return accounts.get_account(account_id)
+    return accounts.get_account(account_id, call.principal)
 
 
 @endpoint(bp, "/accounts/{account_id}", "PATCH", "Change an account (owner)", request_schema="account_update",

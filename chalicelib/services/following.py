@@ -9,7 +9,7 @@ from chalicelib.auth import Principal
 from chalicelib.config import settings
 from chalicelib.domain import clock
 from chalicelib.domain.cursor import cursor_scope, decode_cursor, encode_cursor
-from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.errors import Forbidden, InvalidInput
 from chalicelib.services import activity, delivery_switch
 from chalicelib.services.accounts import owner_only_account
 from chalicelib.services.representations import account_view
@@ -25,7 +25,7 @@ def follow(principal: Principal, account_id: str) -> dict[str, Any]:
     account = get_account(account_id)
     if account.owner_id == principal.user_id:
         # An owner following their own account would count as a fan and take its own posts into the feed.
-        raise InvalidInput("you cannot follow an account you own",
+        raise Forbidden("you cannot follow an account you own",
                            details=[{"pointer": "/account_id", "message": "is your own account"}])
     now = clock.now()
     if follows.follow(account_id, principal.user_id, now, int(account.follower_count)):

@@ -89,7 +89,8 @@ def apply_decision(post: PostModel, result: ChainResult) -> str:
     # The system's decisions are in the audit trail like a moderator's, written with the change.
     entry = system_decision_entry(post, result)
     if result.outcome == REJECT:
-        if not post.fan_submission:  # a fan's buyer show is not the account's violation
+        # Neither a fan's buyer show nor a system post (auto 上新) is the account's violation.
+        if not post.fan_submission and not post.system:
             strike_for_rejection(post, result)  # idempotent; before the status change so a redelivery retries it
         if not posts.reject(post, result.reason or "", records, entry=entry):
             return "moved_on"

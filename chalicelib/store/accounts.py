@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -45,6 +51,10 @@ class AccountModel(Model):
     last_graded_month = UnicodeAttribute(null=True)
     follower_count = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
+    # Auto 上新 (services/new_products.py): the owner's switch (unset = on) and the
+    # account's open listing window, the pointer every listing event reads.
+    auto_new_products = BooleanAttribute(null=True)
+    new_product_window = UnicodeAttribute(null=True)
     by_owner = OwnerIndex()
 
 

@@ -64,6 +64,10 @@ class AccountDayModel(Model):
     system_posts = NumberAttribute(default=0)
     # The fan buyer show pushed to followers that day on top of the quota (one a day).
     featured_push = UnicodeAttribute(null=True)
+    # Auto 上新 listing events dropped that day (services/new_products.py): a product reported
+    # again within 30 days, or the account's switch off. Not part of the owner's stats rows.
+    listings_duplicate = NumberAttribute(null=True)
+    listings_opted_out = NumberAttribute(null=True)
 
 
 class FanDayModel(Model):

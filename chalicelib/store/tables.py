@@ -23,6 +23,7 @@ from chalicelib.store.grading import (
 from chalicelib.store.hot_list import HotListModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.inbox import InboxModel
+from chalicelib.store.new_products import ListingWindowModel, ProductMarkModel, WindowListingModel
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
 from chalicelib.store.roster import FanRosterModel
 from chalicelib.store.strikes import StrikeModel
@@ -35,4 +36,5 @@ ALL_MODELS: list[type[Model]] = [
     FanRosterModel, DeliveryModeModel, PulledAccountModel,
     GradingRunModel, GradingShardModel, GradingChunkModel, GradeRecordModel, StatusSnapshotModel,
     AppliedActivityModel, FanCountModel,
+    ListingWindowModel, WindowListingModel, ProductMarkModel,
 ]

@@ -4,14 +4,21 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+BROWSER_PACKAGES := chromium fonts-noto-cjk
 
-.PHONY: run demo test lint schemas check-schemas package capacity bench bench-grading bench-realtime bench-discovery lock
+.PHONY: run demo test lint schemas check-schemas package capacity bench bench-grading bench-realtime bench-discovery lock screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q "pip<26.3"
 	$(PY) -m pip install -q -r requirements-dev.txt
+	@# The browser tests drive Debian's Chromium (Playwright cannot download browsers here) with a CJK font.
+	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	  echo "installing $(BROWSER_PACKAGES) for the browser tests"; \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q $(BROWSER_PACKAGES); \
+	fi
 	touch $(STAMP)
 
 ## Start everything locally: moto, tables, queues, API on 127.0.0.1:$(PORT), workers, schedules.
@@ -69,6 +76,10 @@ bench-grading: $(STAMP)
 ## related-accounts job's time and store calls per account (in process, ~1 min); BENCH_ARGS=--quick for a small one.
 bench-discovery: $(STAMP)
 	$(PY) -m bench.discovery $(BENCH_ARGS)
+
+## Photograph the web console's main screens into docs/console/ (own moto and server, demo data, ~30 s).
+screenshots: $(STAMP) schemas
+	$(PY) -m local.console_screenshots
 
 ## ruff on everything, mypy on chalicelib (both must be clean).
 lint: $(STAMP)

@@ -2,7 +2,7 @@
 
 from chalice import Chalice
 
-from chalicelib.api import accounts, engagement, feed, following, hot, meta, moderation, posts, stats
+from chalicelib.api import accounts, console, engagement, fans, feed, following, hot, meta, moderation, posts, stats
 from chalicelib.api import discovery as discovery_api
 from chalicelib.api import grading as grading_api
 from chalicelib.api import notifications as notifications_api
@@ -29,10 +29,15 @@ for blueprint in (meta.bp, accounts.bp, following.bp, posts.bp, feed.bp, post_wo
                   hot.bp, activity_and_hot_list.bp, moderation.bp, grading_api.bp, grading_events.bp,
                   products_api.bp, new_products_events.bp,
                   notifications_api.bp, notification_events.bp, realtime_api.bp, realtime_events.bp,
-                  discovery_api.bp, discovery_events.bp):
+                  discovery_api.bp, discovery_events.bp, fans.bp, console.bp):
     app.register_blueprint(blueprint)
 
 # Chalice wraps WebSocket handlers only on the app; the names must match (the Lambda handler is app.<name>).
 websocket_connect = app.on_ws_connect()(realtime_events.websocket_connect)
 websocket_message = app.on_ws_message()(realtime_events.websocket_message)
 websocket_disconnect = app.on_ws_disconnect()(realtime_events.websocket_disconnect)
+
+if console.local_tokens_enabled():
+    from chalicelib.api import local_tokens
+
+    app.register_blueprint(local_tokens.bp)

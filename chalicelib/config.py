@@ -87,6 +87,9 @@ class Settings:
     auth_mode: str = field(default_factory=lambda: os.environ.get("AUTH_MODE", "hs256"))
     jwt_secret: str = field(default_factory=lambda: os.environ.get("AUTH_JWT_SECRET", DEV_JWT_SECRET))
     cognito_user_pool_arn: str = field(default_factory=lambda: os.environ.get("COGNITO_USER_POOL_ARN", ""))
+    # The web console's sign-in when deployed: the Hosted UI domain (https://...) and its app client.
+    cognito_domain: str = field(default_factory=lambda: os.environ.get("COGNITO_DOMAIN", ""))
+    cognito_console_client_id: str = field(default_factory=lambda: os.environ.get("COGNITO_CONSOLE_CLIENT_ID", ""))
     max_body_bytes: int = field(default_factory=lambda: _int("MAX_BODY_BYTES", 1_048_576))
     # Followers per fan-out message (whole fan-roster pages until at least this many):
     # few, chunky messages keep queues shallow and per-message reads rare.

@@ -30,6 +30,7 @@ from chalicelib.store.discovery import (
     SuggestionShardModel,
 )
 from chalicelib.store.engagement import CommentModel, LikeModel, VoteModel
+from chalicelib.store.fan_counts import FanCountModel
 from chalicelib.store.fanout_progress import FanoutProgressModel
 from chalicelib.store.fingerprints import FingerprintModel
 from chalicelib.store.follows import FollowModel
@@ -126,6 +127,7 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             writes(AccountNameModel),
             writes(FollowModel, "by_user"),
             writes(FanRosterModel),  # follow / unfollow keep the fan-out roster
+            writes(FanCountModel),  # follow, unfollow and group changes move the fan distribution counters
             writes(PostModel, "by_account", "published_by_account", "published_by_account_section", "work_queue",
                    "buyer_show_wall"),
             writes(PostKeyModel),
@@ -193,7 +195,8 @@ FUNCTION_GRANTS: dict[str, Grants] = {
     ),
     "activity_consumer": Grants(
         tables=(
-            reads(FollowModel),  # is the reader a fan of the account?
+            writes(FollowModel),  # is the reader a fan of the account? (and their last active days)
+            writes(FanCountModel),  # fan distribution by activity
             writes(AccountDayModel),
             writes(AccountHourModel),
             writes(FanDayModel),

@@ -50,6 +50,7 @@ ALWAYS_PUBLIC = {("/health", "get"), ("/openapi.json", "get")}
 USER_POOL, USER_POOL_CLIENT, ALARM_TOPIC = "UserPool", "UserPoolClient", "AlarmTopic"
 # Active tracing needs these on the function's role; X-Ray has no resource-level permissions.
 XRAY_WRITE = {"Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource": "*"}
+CONSOLE_DOMAIN, CONSOLE_CLIENT = "ConsoleUserPoolDomain", "ConsoleUserPoolClient"
 LOG_RETENTION_DAYS = 30
 DLQ_RETENTION_S = 14 * 86_400
 # A schedule's event is useless once its next tick is due; retry briefly, then drop.
@@ -166,7 +167,7 @@ def spec_for_queue(queue_name: str) -> tuple[str, QueueSpec]:
 
 # --- auth, alarms -----------------------------------------------------------------------------
 
-def cognito_resources() -> dict[str, dict[str, Any]]:
+def cognito_resources(api_stage: str = "v1") -> dict[str, dict[str, Any]]:
     """The user pool whose tokens the API's authorizer accepts; groups become roles (``cognito:groups``)."""
     pool: dict[str, Any] = {"Type": "AWS::Cognito::UserPool", "DeletionPolicy": "Retain",
                             "UpdateReplacePolicy": "Retain", "Properties": {
@@ -188,11 +189,55 @@ def cognito_resources() -> dict[str, dict[str, Any]]:
         "IdTokenValidity": 1, "AccessTokenValidity": 1, "RefreshTokenValidity": 30,
         "TokenValidityUnits": {"IdToken": "hours", "AccessToken": "hours", "RefreshToken": "days"},
     }}
-    resources = {USER_POOL: pool, USER_POOL_CLIENT: client}
+    resources = {USER_POOL: pool, USER_POOL_CLIENT: client, **console_sign_in_resources(api_stage)}
     for role in (MODERATOR, OPERATOR):
         resources[to_cfn_resource_name(role) + "Group"] = {"Type": "AWS::Cognito::UserPoolGroup", "Properties": {
             "GroupName": role, "UserPoolId": {"Ref": USER_POOL}, "Description": f"members have the {role} role"}}
     return resources
+
+
+def console_domain_prefix() -> dict[str, Any]:
+    # Hosted UI prefixes are unique per region across AWS: the account id keeps ours unique.
+    return {"Fn::Sub": f"weitao-{settings.stage}-${{AWS::AccountId}}"}
+
+
+def console_domain_url() -> dict[str, Any]:
+    """The Hosted UI's base URL, known without referring to any resource (no dependency cycle)."""
+    return {"Fn::Sub": f"https://weitao-{settings.stage}-${{AWS::AccountId}}.auth.${{AWS::Region}}.amazoncognito.com"}
+
+
+def console_sign_in_resources(api_stage: str = "v1") -> dict[str, dict[str, Any]]:
+    """The web console's sign-in: a Hosted UI domain and a public app client (authorization code + PKCE).
+
+    The callback is the console itself (``/console`` on the REST API). The API function
+    cannot take the client's id as a variable (client -> API -> function -> client would
+    be a cycle), so it finds the client by its name (``CONSOLE_CLIENT_NAME``) at run time.
+    """
+    console_url = {"Fn::Sub": f"https://${{RestAPI}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{api_stage}/console"}
+    return {
+        CONSOLE_DOMAIN: {"Type": "AWS::Cognito::UserPoolDomain", "Properties": {
+            "Domain": console_domain_prefix(), "UserPoolId": {"Ref": USER_POOL}}},
+        CONSOLE_CLIENT: {"Type": "AWS::Cognito::UserPoolClient", "Properties": {
+            "ClientName": console_client_name(),
+            "UserPoolId": {"Ref": USER_POOL},
+            "GenerateSecret": False,  # a browser page cannot keep a secret: PKCE instead
+            "AllowedOAuthFlowsUserPoolClient": True,
+            "AllowedOAuthFlows": ["code"],
+            "AllowedOAuthScopes": ["openid", "phone"],
+            "SupportedIdentityProviders": ["COGNITO"],
+            "CallbackURLs": [console_url], "LogoutURLs": [console_url],
+            "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"],
+            "PreventUserExistenceErrors": "ENABLED",
+            "IdTokenValidity": 1, "AccessTokenValidity": 1, "RefreshTokenValidity": 1,
+            "TokenValidityUnits": {"IdToken": "hours", "AccessToken": "hours", "RefreshToken": "days"},
+        }},
+    }
+
+
+def console_client_name() -> str:
+    from chalicelib.api.console import CONSOLE_CLIENT_NAME
+
+    return CONSOLE_CLIENT_NAME.format(stage=settings.stage)
 
 
 def alarm(description: str, namespace: str, metric: str, dimensions: list[dict[str, Any]],
@@ -342,11 +387,13 @@ def extend(chalice_template: dict[str, Any], app: Chalice) -> dict[str, Any]:
             f"messages are in the {key} dead-letter queue: they failed {spec.max_receive_count} times",
             "AWS/SQS", "ApproximateNumberOfMessagesVisible",
             [{"Name": "QueueName", "Value": get_att(dlq_logical_id(key), "QueueName")}], statistic="Maximum")
-    added.update(cognito_resources())
+    added.update(cognito_resources(resources["RestAPI"]["Properties"].get("StageName", "v1")))
     added.update(websocket_resources(resources))
     added[ALARM_TOPIC] = {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": f"weitao-{settings.stage}-alarms"}}
     outputs.update({"UserPoolId": {"Value": {"Ref": USER_POOL}},
                     "UserPoolClientId": {"Value": {"Ref": USER_POOL_CLIENT}},
+                    "ConsoleUserPoolClientId": {"Value": {"Ref": CONSOLE_CLIENT}},
+                    "ConsoleSignInDomain": {"Value": console_domain_url()},
                     "AlarmTopicArn": {"Value": {"Ref": ALARM_TOPIC}}})
 
     security = template_api(resources)["securityDefinitions"][AUTHORIZER_NAME]
@@ -361,6 +408,8 @@ def extend(chalice_template: dict[str, Any], app: Chalice) -> dict[str, Any]:
         props["Environment"]["Variables"]["COGNITO_USER_POOL_ARN"] = get_att(USER_POOL)
         props["Environment"]["Variables"].update(websocket_environment(info.name, resources))
         props["Tracing"] = "Active"  # X-Ray; Powertools' Tracer adds the boto3 and DynamoDB subsegments
+        if info.name == "api_handler":  # the web console's Hosted UI sign-in (chalicelib.api.console)
+            props["Environment"]["Variables"]["COGNITO_DOMAIN"] = console_domain_url()
         log_group = info.logical_id + "LogGroup"
         added[log_group] = {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Delete", "Properties": {
             "LogGroupName": f"/aws/lambda/{function_name(info.name)}", "RetentionInDays": LOG_RETENTION_DAYS}}
@@ -383,6 +432,9 @@ def extend(chalice_template: dict[str, Any], app: Chalice) -> dict[str, Any]:
         document["Statement"] = [*document["Statement"], *grant_statements(info.name, info.queue_key), XRAY_WRITE]
         if info.name == PUSH_FUNCTION:
             document["Statement"].append(manage_connections_statement())
+        if info.name == "api_handler":
+            document["Statement"].append({"Sid": "FindConsoleClient", "Effect": "Allow", "Resource": get_att(USER_POOL),
+                                          "Action": ["cognito-idp:ListUserPoolClients"]})
 
     parameters, conditions, subscription = alarm_email_resources(ALARM_TOPIC)
     template.setdefault("Parameters", {}).update(parameters)

@@ -246,3 +246,19 @@ def path_for(path: str, rule: Rule, world: World) -> str:
 
 def _names(path: str) -> list[str]:
     return [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
+
+
+def _console_file(api: Any, world: World) -> None:
+    world.console_file = "app.js"  # type: ignore[attr-defined]
+
+
+# The console (no token: the page asks for one), its schemas and dev sign-in; the fan distribution.
+ROUTES.update({
+    "GET /console": Rule(PUBLIC),
+    "GET /console/{path}": Rule(PUBLIC, params={"path": "console_file"}, given=_console_file),
+    "GET /console/config.json": Rule(PUBLIC),
+    "GET /schemas/posts": Rule(PUBLIC),
+    "POST /local/tokens": Rule(PUBLIC, body=lambda w: {"user_id": f"dev-{w.n}", "roles": []}),
+    "GET /me/accounts": Rule(ANY_USER),
+    "GET /accounts/{account_id}/fans": Rule(OWNER),
+})

@@ -17,6 +17,7 @@ from chalicelib.store.discovery import (
     SuggestionShardModel,
 )
 from chalicelib.store.engagement import CommentModel, LikeModel, VoteModel
+from chalicelib.store.fan_counts import FanCountModel
 from chalicelib.store.fanout_progress import FanoutProgressModel
 from chalicelib.store.fingerprints import FingerprintModel
 from chalicelib.store.follows import FollowModel
@@ -59,7 +60,7 @@ ALL_MODELS: list[type[Model]] = [
     GradingRunModel, GradingShardModel, GradingChunkModel, GradeRecordModel, StatusSnapshotModel,
     NotificationModel, GroupHeadModel, ActorMarkerModel, NotificationSettingsModel,
     TicketModel, ConnectionModel, PresenceModel, EventLogModel, SubscriptionModel, CounterPushModel,
-    AppliedActivityModel,
+    AppliedActivityModel, FanCountModel,
     DiscoveryProfileModel, PopularListModel, SignalModel, DismissalModel, SuggestionRunModel, SuggestionShardModel,
     HotPickModel,
     ListingWindowModel, WindowListingModel, ProductMarkModel,

@@ -305,3 +305,26 @@ def test_the_stack_is_in_asia_shanghai_time_even_when_the_build_runs_elsewhere()
     for month in range(1, 13):
         offset = datetime(2025, month, 15, tzinfo=UTC).astimezone(ZoneInfo(SHANGHAI)).utcoffset()
         assert offset == timedelta(hours=UTC_OFFSET_HOURS)
+
+
+def test_the_console_signs_in_with_the_hosted_ui_code_flow_and_pkce(built: Built) -> None:
+    # Given the template's console sign-in resources
+    resources = built.template["Resources"]
+    client = resources["ConsoleUserPoolClient"]["Properties"]
+    # Then a public client (no secret: PKCE) may only use the authorization code flow back to /console
+    assert client["GenerateSecret"] is False and client["AllowedOAuthFlows"] == ["code"]
+    assert client["AllowedOAuthFlowsUserPoolClient"] is True and "openid" in client["AllowedOAuthScopes"]
+    assert client["ClientName"] == "weitao-prod-console"
+    assert client["CallbackURLs"][0]["Fn::Sub"].endswith("/v1/console")
+    assert resources["ConsoleUserPoolDomain"]["Properties"]["UserPoolId"] == {"Ref": "UserPool"}
+    # And the API function knows the Hosted UI domain and may look up the client, and nothing else in the pool
+    api = next(r for r in resources.values() if r["Type"] == "AWS::Serverless::Function"
+               and r["Properties"]["FunctionName"].endswith("api_handler"))
+    assert "amazoncognito.com" in api["Properties"]["Environment"]["Variables"]["COGNITO_DOMAIN"]["Fn::Sub"]
+    role = resources[api["Properties"]["Role"]["Fn::GetAtt"][0]]
+    cognito = [s for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+               if any(a.startswith("cognito-idp:") for a in s["Action"])]
+    assert cognito == [{"Sid": "FindConsoleClient", "Effect": "Allow", "Resource": {"Fn::GetAtt": ["UserPool", "Arn"]},
+                        "Action": ["cognito-idp:ListUserPoolClients"]}]
+    # And no dev-token route was packaged
+    assert "/local/tokens" not in resources["RestAPI"]["Properties"]["DefinitionBody"]["paths"]

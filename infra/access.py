@@ -122,7 +122,7 @@ _SIZED_BY_GRADING = (describes(AccountModel), describes(AccountDayModel), descri
 FUNCTION_GRANTS: dict[str, Grants] = {
     "api_handler": Grants(
         tables=(
-            writes(AccountModel),
+            writes(AccountModel, "by_owner"),  # by_owner: the console's account switcher (GET /me/accounts)
             writes(HandleModel),
             writes(AccountNameModel),
             writes(FollowModel, "by_user"),

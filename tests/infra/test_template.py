@@ -221,7 +221,10 @@ def test_every_route_but_the_public_ones_is_under_the_cognito_authorizer(built: 
     routes = {(path, method): op for path, methods in body["paths"].items() for method, op in methods.items()}
     # Then /health and /openapi.json need no token, every other route is behind the user pool authorizer
     assert ALWAYS_PUBLIC <= PUBLIC
-    assert {(e.path, e.method.lower()) for e in ENDPOINTS} == set(routes)
+    # (the console's dev sign-in is registered in this hs256 test process only, never in the cognito build)
+    local_only = {("/local/tokens", "post")}
+    assert {(e.path, e.method.lower()) for e in ENDPOINTS} - local_only == set(routes)
+    assert not local_only & set(routes)
     for route, operation in routes.items():
         secured = operation.get("security") == [{AUTHORIZER_NAME: []}]
         assert secured is (route not in PUBLIC), route

@@ -45,3 +45,9 @@ def grant_label(call: Call, account_id: str, label: str) -> dict[str, Any]:
 @endpoint(bp, "/accounts/{account_id}/labels/{label}", "DELETE", "Withdraw a label (operator)", response="account_view")
 def withdraw_label(call: Call, account_id: str, label: str) -> dict[str, Any]:
     return accounts.set_label(call.principal, account_id, label, granted=False)
+
+
+@endpoint(bp, "/me/accounts", "GET", "The accounts the caller owns", query=("limit", "cursor"),
+          response="account_list")
+def my_accounts(call: Call) -> dict[str, Any]:
+    return accounts.my_accounts(call.principal, parse_limit(call.query("limit")), call.query("cursor"))

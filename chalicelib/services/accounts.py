@@ -87,3 +87,11 @@ def set_label(principal: Principal, account_id: str, label: str, granted: bool) 
     if label not in LABELS:
         raise NotFound(f"unknown label {label!r}; labels are {', '.join(LABELS)}")
     return account_view(store.set_label(account_id, label, granted))
+
+
+def my_accounts(principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
+    """The accounts the caller owns (the merchant console's account switcher)."""
+    scope = cursor_scope("/me/accounts", principal.user_id)
+    position = decode_cursor(cursor, ("owner_id", "account_id"), scope)
+    items, last = store.accounts_of_owner(principal.user_id, limit, position)
+    return {"items": [account_view(a) for a in items], "next_cursor": encode_cursor(last, scope) if last else None}

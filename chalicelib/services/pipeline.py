@@ -42,7 +42,7 @@ from chalicelib.domain.posts import (
 )
 from chalicelib.domain.ranking import hot_list_config
 from chalicelib.observability import FANOUT_ENTRIES, FANOUT_PAGES, POSTS_HELD, POSTS_REJECTED, count, logger
-from chalicelib.services import delivery_switch, fanout
+from chalicelib.services import delivery_switch, fanout, realtime
 from chalicelib.services.moderation_chain import chain_services, live_chain_config, strike_for_rejection
 from chalicelib.services.post_events import PostHeld, PostPublished, PostRejected, PostRemoved
 from chalicelib.services.strikes import SYSTEM
@@ -110,6 +110,7 @@ def apply_decision(post: PostModel, result: ChainResult) -> str:
     return "held_for_review"
 
 
+
 def _deciding_hook(result: ChainResult) -> str:
     return result.deciding.hook if result.deciding else "unknown"
 
@@ -175,6 +176,7 @@ def fan_out_chunk(message: FanoutMessage) -> int:
         return 0  # never reached followers' feeds (a fan's buyer show on the wall only)
     if chunk == 0 and op == PUT and not delivery_switch.pushes_posts(post.account_id):
         fanout_progress.mark_pulled(post_id)
+        realtime.announce_pulled(post_id)
         return 0  # followers' feeds pull it at read time
     if chunk == 0 and op == DELETE and fanout_progress.was_pulled(post_id):
         return 0  # never pushed; the feed hides (and deletes) the few backfilled copies
@@ -189,6 +191,7 @@ def fan_out_chunk(message: FanoutMessage) -> int:
         inbox.write_entries([inbox.inbox_entry(u, key, post_id, post.account_id, post.section) for u in part])
 
     delivered = 0
+    written: list[str] = []
     to_trim: list[str] = []
     resume = None
     slice_size = min(WRITE_SLICE, math.ceil(settings.fanout_page_size / max(1, settings.fanout_writers)))
@@ -201,11 +204,13 @@ def fan_out_chunk(message: FanoutMessage) -> int:
         while (batch := next(batches, None)) is not None:
             users = followers_to_deliver(batch.members, key_millis(key))
             delivered += len(users)
+            written += users
             to_trim += [u for u in users if inbox.should_trim(u, key)]
             writer.add(users)
             resume = batch.after
             del batch, users  # only the writer holds them while the next page is read
         writer.run(fanout.hand_over, message, resume, delivered)
+    realtime.announce_feed(post_id, written)  # after the inbox writes: the feed shows what is announced
     for user_id in to_trim:
         inbox.trim_inbox(user_id, settings.inbox_max_entries)
     count(FANOUT_ENTRIES, delivered)

@@ -39,7 +39,11 @@ COUNTERS = ("impressions", "reads", "likes", "comments", "votes", "buyer_shows",
             "lost_followers", "posts", "system_posts")
 # Kinds of activity that make a follower an "active fan" of the account that day.
 FAN_ACTIVITY = {"impressions", "reads", "likes", "comments", "votes", "buyer_shows"}
-FAN_DAY_TTL_DAYS = 40
+# A month's grading reads the 30 days before its 1st; a missed run must stay runnable for
+# at least 45 days after that 1st (MISSED_RUN_GRACE_DAYS), so facts are kept 30 + 45 days
+# and a few more for time zones and a run that starts at the end of its grace.
+MISSED_RUN_GRACE_DAYS = 45
+FAN_DAY_TTL_DAYS = 30 + MISSED_RUN_GRACE_DAYS + 5
 # Markers outlive every redelivery: SQS keeps a message at most 14 days.
 APPLIED_TTL_DAYS = 15
 

@@ -60,9 +60,22 @@ QUEUES = {
     # take every write unit of the account.
     "grading": QueueSpec(settings.queue("grading"), consumer_timeout_s=600, batch_size=1, max_concurrency=50,
                          reports_partial_failures=True),
+    # One related-accounts shard per message (services/suggestion_runs.py).
+    "suggestions": QueueSpec(settings.queue("suggestions"), consumer_timeout_s=600, batch_size=1, max_concurrency=20,
+                             reports_partial_failures=True),
+    # Commerce signals from the shop platform, up to 100 per message.
+    "signals": QueueSpec(settings.queue("signals"), consumer_timeout_s=60, batch_size=10,
+                         reports_partial_failures=True),
     # Auto 上新: chunks of up to 50 listing events, and window closes (services/new_products.py).
     "new_products": QueueSpec(settings.queue("new-products"), consumer_timeout_s=120, batch_size=10,
                               reports_partial_failures=True),
+    # One message per notification event; a batch merges the events of one group (many
+    # likes of one post) into one write of the group (services/notifications.py).
+    "notifications": QueueSpec(settings.queue("notifications"), consumer_timeout_s=60, batch_size=100,
+                               batching_window_s=1, reports_partial_failures=True),
+    # Frames to push to connected users (services/realtime.py), after the inbox and
+    # notification writes they announce.
+    "push": QueueSpec(settings.queue("push"), consumer_timeout_s=60, batch_size=10, reports_partial_failures=True),
 }
 
 
@@ -80,6 +93,12 @@ def send(queue: str, message: dict[str, Any]) -> None:
     """Send one JSON message to the queue named ``queue`` (a key of :data:`QUEUES`)."""
     _client().send_message(QueueUrl=queue_url(QUEUES[queue].name),
                            MessageBody=json.dumps(message, ensure_ascii=False))
+
+
+def send_later(queue: str, message: dict[str, Any], delay_s: int) -> None:
+    """Send one JSON message that becomes visible after ``delay_s`` seconds (at most 900)."""
+    _client().send_message(QueueUrl=queue_url(QUEUES[queue].name),
+                           MessageBody=json.dumps(message, ensure_ascii=False), DelaySeconds=delay_s)
 
 
 def send_many(queue: str, messages: list[dict[str, Any]]) -> None:

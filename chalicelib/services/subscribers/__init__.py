@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
-from chalicelib.services.subscribers import day_counters, fan_out, fingerprints
+from chalicelib.services.subscribers import day_counters, fan_out, fingerprints, notify
 
 
 class Event(Protocol):
@@ -36,9 +36,10 @@ class Event(Protocol):
 Subscriber = Callable[[Any], None]
 
 SUBSCRIBERS: dict[str, tuple[Subscriber, ...]] = {
-    "post_published": (fingerprints.index_published_post, day_counters.count_publication, fan_out.deliver_post),
-    "post_rejected": (),
-    "post_held": (),
+    "post_published": (fingerprints.index_published_post, day_counters.count_publication, fan_out.deliver_post,
+                       notify.buyer_show_sent),
+    "post_rejected": (notify.post_rejected,),
+    "post_held": (notify.post_held,),
     "post_removed": (fan_out.retract_post,),
     "buyer_show_pushed": (fan_out.deliver_post,),
 }

@@ -28,11 +28,11 @@ from chalicelib.domain.clock import epoch_millis
 from chalicelib.domain.cursor import cursor_int, cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.delivery_modes import PullWindow, choose_windows, pulled_post_shows
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.feed import FeedEntry, FeedSource, shows_in_feed, take_newest
+from chalicelib.domain.feed import FeedEntry, FeedSource, shows_in_feed, take_newest, window_from_recent
 from chalicelib.domain.posts import SECTIONS
-from chalicelib.services import activity
+from chalicelib.services import activity, background
 from chalicelib.services.representations import post_view
-from chalicelib.store import delivery_state, inbox
+from chalicelib.store import delivery_state, inbox, read_cache
 from chalicelib.store.accounts import accounts_by_ids
 from chalicelib.store.batch import batch_write, key_of
 from chalicelib.store.posts import posts_by_ids, published_between
@@ -43,6 +43,9 @@ MAX_ROUNDS = 3
 # Reads of one page that do not depend on each other run at once (one round trip
 # instead of several); the pool lives as long as the process (a Lambda container).
 _POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="feed-read")
+# A pulled account's newest posts per section are read once per container and TTL
+# (store/read_cache.py) and shared by all its fans' pages; older pages query the store.
+RECENT_POSTS = 50
 
 
 def read_feed(principal: Principal, section: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
@@ -62,11 +65,15 @@ def read_feed(principal: Principal, section: str | None, limit: int, cursor: str
     user_id = principal.user_id
     inbox_source = FeedSource(_inbox_fetch(user_id, section), before)
     want = min(limit, settings.inbox_max_entries - served)
-    # The inbox is read while the pull windows are listed (independent reads run at once).
-    listed = _POOL.submit(delivery_state.pulled_accounts, user_id)
-    if want > 0:
-        inbox_source.refill(want)
-    windows = choose_windows((PullWindow(w.account_id, w.since, w.until) for w in listed.result()),
+    # The fan's pull windows come from this container's cache; when they are not there the
+    # inbox is read while they are listed (independent reads run at once).
+    listed = read_cache.PULL_WINDOWS.get(user_id)
+    if listed is None:
+        listing = _POOL.submit(_pull_windows, user_id)
+        if want > 0:
+            inbox_source.refill(want)
+        listed = listing.result()
+    windows = choose_windows((PullWindow(w.account_id, w.since, w.until) for w in listed),
                              before, settings.hybrid_max_pulled)
     sources = [inbox_source] + [FeedSource(_pull_fetch(window, section), before) for window in windows]
     items: list[dict[str, Any]] = []
@@ -84,17 +91,18 @@ def read_feed(principal: Principal, section: str | None, limit: int, cursor: str
         if all(s.done for s in sources) or len(items) >= limit:
             break
     more = not all(s.done for s in sources) and served < settings.inbox_max_entries and before is not None
-    activity.record_impressions(user_id, items)  # one message for the whole page
+    background.later(activity.record_impressions, user_id, items)  # one message per page, not waited for
     resume = {"before": before, "served": str(served)} if more and before is not None else None
     next_cursor = encode_cursor(resume, scope) if resume else None
     return {"items": items, "next_cursor": next_cursor}
 
 
 def _all_at_once(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run independent store reads concurrently (inline when there is just one)."""
+    """Run independent store reads concurrently (the first inline, the others on the pool)."""
     if len(calls) <= 1:
         return [call() for call in calls]
-    return [future.result() for future in [_POOL.submit(call) for call in calls]]
+    futures = [_POOL.submit(call) for call in calls[1:]]
+    return [calls[0](), *(future.result() for future in futures)]
 
 
 def _inbox_fetch(user_id: str, section: str) -> Any:
@@ -104,11 +112,52 @@ def _inbox_fetch(user_id: str, section: str) -> Any:
     return fetch
 
 
+def _pull_windows(user_id: str) -> list[Any]:
+    windows = delivery_state.pulled_accounts(user_id)
+    read_cache.PULL_WINDOWS.put(user_id, windows)
+    return windows
+
+
 def _pull_fetch(window: PullWindow, section: str) -> Any:
     def fetch(before: str | None, want: int) -> list[FeedEntry]:
-        posts = published_between(window.account_id, section, window.since, window.upper(before), want)
+        posts = _recent_posts(window.account_id, section, window.since, window.upper(before), want)
         return [FeedEntry(p.feed_key, p.post_id, p.account_id, pulled=True) for p in posts if p.feed_key]
     return fetch
+
+
+def _recent_posts(account_id: str, section: str, since: str, upper: str | None, want: int) -> list[Any]:
+    """A pull from the account's cached newest posts when they cover it, else one Query."""
+    newest = read_cache.RECENT_POSTS.get((account_id, section))
+    if newest is None:
+        newest = published_between(account_id, section, "0", None, RECENT_POSTS)  # keys are digits first
+        read_cache.RECENT_POSTS.put((account_id, section), newest)
+    picked = window_from_recent([p.feed_key or "" for p in newest], len(newest) < RECENT_POSTS, since, upper, want)
+    if picked is None:
+        return published_between(account_id, section, since, upper, want)
+    return [newest[i] for i in picked]
+
+
+def _follows(user_id: str, account_ids: set[str]) -> dict[str, Any]:
+    """The fan's follows of these accounts: cached ones, the rest in one BatchGetItem."""
+    cached = read_cache.FOLLOWS.get_many((a, user_id) for a in account_ids)
+    found = {a: f for (a, _), f in cached.items()}
+    missing = account_ids - found.keys()
+    if missing:
+        fresh = delivery_state.follows_of(user_id, missing)
+        read_cache.FOLLOWS.put_many({(a, user_id): f for a, f in fresh.items()})
+        found.update(fresh)
+    return found
+
+
+def _accounts(account_ids: set[str]) -> dict[str, Any]:
+    """Accounts by id: cached ones, the rest in one BatchGetItem."""
+    found = read_cache.ACCOUNTS.get_many(account_ids)
+    missing = account_ids - found.keys()
+    if missing:
+        fresh = accounts_by_ids(sorted(missing))
+        read_cache.ACCOUNTS.put_many(fresh)
+        found.update(fresh)
+    return found
 
 
 def _hydrate(user_id: str, page: list[FeedEntry]) -> list[dict[str, Any]]:
@@ -116,9 +165,12 @@ def _hydrate(user_id: str, page: list[FeedEntry]) -> list[dict[str, Any]]:
         return []
     # Posts, follows and accounts are read at once (accounts of every entry: those of
     # entries that turn out hidden are read for nothing, one round trip is saved).
+    # Follows and accounts usually come from this container's cache: then only the posts
+    # are read (their status is never cached, so a taken-down post never shows).
+    account_ids = {e.account_id for e in page}
     posts, follows, accounts = _all_at_once([lambda: posts_by_ids([e.post_id for e in page]),
-                                             lambda: delivery_state.follows_of(user_id, {e.account_id for e in page}),
-                                             lambda: accounts_by_ids(list({e.account_id for e in page}))])
+                                             lambda: _follows(user_id, account_ids),
+                                             lambda: _accounts(account_ids)])
 
     def shows(entry: FeedEntry) -> bool:
         post, follow = posts.get(entry.post_id), follows.get(entry.account_id)

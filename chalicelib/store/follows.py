@@ -12,6 +12,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
 from chalicelib.domain.errors import NotFound
+from chalicelib.store import read_cache
 from chalicelib.store.accounts import AccountModel
 from chalicelib.store.base import TableMeta, applied, flat_key, raw_key, transaction_failures
 from chalicelib.store.roster import FanRosterModel, member, roster_page
@@ -57,6 +58,7 @@ def follow(account_id: str, user_id: str, at: datetime, follower_count: int | No
         tx.update(FanRosterModel(account_id, page), actions=[FanRosterModel.members.add({member(user_id, at)})])
 
     failed = transaction_failures(FollowModel, write)  # [follow, account, roster]
+    read_cache.forget_follow(account_id, user_id)
     if len(failed) >= 2 and failed[1]:
         raise NotFound(f"account {account_id} not found")
     return not failed  # the follow existed
@@ -82,6 +84,7 @@ def unfollow(account_id: str, user_id: str) -> bool:
                           actions=[FanRosterModel.members.delete({member(user_id, current.followed_at)})])
 
         failed = transaction_failures(FollowModel, write)  # [follow, account, roster?]
+        read_cache.forget_follow(account_id, user_id)
         if len(failed) >= 2 and failed[1]:
             return False
         if failed:
@@ -93,6 +96,7 @@ def unfollow(account_id: str, user_id: str) -> bool:
 def add_to_group(account_id: str, user_id: str, group: str) -> FollowModel:
     """Put a follower into a fan group (404 when the user does not follow the account)."""
     item = FollowModel(account_id, user_id)
+    read_cache.forget_follow(account_id, user_id)
     if not applied(lambda: item.update(actions=[FollowModel.groups.add({group})],
                                        condition=FollowModel.user_id.exists())):
         raise NotFound(f"user {user_id} does not follow account {account_id}")
@@ -101,6 +105,7 @@ def add_to_group(account_id: str, user_id: str, group: str) -> FollowModel:
 
 def remove_from_group(account_id: str, user_id: str, group: str) -> None:
     """Take a follower out of a fan group; idempotent."""
+    read_cache.forget_follow(account_id, user_id)
     if not applied(lambda: FollowModel(account_id, user_id).update(actions=[FollowModel.groups.delete({group})],
                                                                    condition=FollowModel.user_id.exists())):
         raise NotFound(f"user {user_id} does not follow account {account_id}")

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
-from chalicelib.services.subscribers import day_counters, fan_out, fingerprints
+from chalicelib.services.subscribers import day_counters, fan_out, feed_cache, fingerprints
 
 
 class Event(Protocol):
@@ -36,10 +36,11 @@ class Event(Protocol):
 Subscriber = Callable[[Any], None]
 
 SUBSCRIBERS: dict[str, tuple[Subscriber, ...]] = {
-    "post_published": (fingerprints.index_published_post, day_counters.count_publication, fan_out.deliver_post),
+    "post_published": (fingerprints.index_published_post, day_counters.count_publication, fan_out.deliver_post,
+                       feed_cache.forget_recent_posts),
     "post_rejected": (),
     "post_held": (),
-    "post_removed": (fan_out.retract_post,),
+    "post_removed": (feed_cache.forget_recent_posts, fan_out.retract_post),
     "buyer_show_pushed": (fan_out.deliver_post,),
 }
 

@@ -1,4 +1,4 @@
-"""The TTL cache behind the feed's per-container caches, and reading a pull from a cached list."""
+"""The TTL cache behind the feed's per-container caches, reading a pull from a cached list, the raw inbox item."""
 
 from __future__ import annotations
 
@@ -49,3 +49,9 @@ def test_a_cached_list_answers_a_pull_only_when_it_cannot_miss_a_post() -> None:
     # Too few and older posts may fall in the window: read the store
     assert window_from_recent(newest, False, "0001", None, 9) is None
     assert window_from_recent([], False, "0001", None, 1) is None
+
+
+def test_the_fan_outs_raw_inbox_item_is_the_models_serialization() -> None:
+    from chalicelib.store.inbox import entry_item, inbox_entry
+
+    assert entry_item("u1", "0001#p", "p", "a", "new") == inbox_entry("u1", "0001#p", "p", "a", "new").serialize()

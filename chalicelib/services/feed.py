@@ -149,6 +149,17 @@ def _follows(user_id: str, account_ids: set[str]) -> dict[str, Any]:
     return found
 
 
+def _posts(post_ids: list[str]) -> dict[str, Any]:
+    """Posts by id: cached ones, the rest in one BatchGetItem."""
+    found = read_cache.POSTS.get_many(post_ids)
+    missing = [p for p in post_ids if p not in found]
+    if missing:
+        fresh = posts_by_ids(missing)
+        read_cache.POSTS.put_many(fresh)
+        found.update(fresh)
+    return found
+
+
 def _accounts(account_ids: set[str]) -> dict[str, Any]:
     """Accounts by id: cached ones, the rest in one BatchGetItem."""
     found = read_cache.ACCOUNTS.get_many(account_ids)
@@ -165,10 +176,10 @@ def _hydrate(user_id: str, page: list[FeedEntry]) -> list[dict[str, Any]]:
         return []
     # Posts, follows and accounts are read at once (accounts of every entry: those of
     # entries that turn out hidden are read for nothing, one round trip is saved).
-    # Follows and accounts usually come from this container's cache: then only the posts
-    # are read (their status is never cached, so a taken-down post never shows).
+    # Posts, follows and accounts usually come from this container's caches
+    # (store/read_cache.py); what is missing is read at once, in one round trip.
     account_ids = {e.account_id for e in page}
-    posts, follows, accounts = _all_at_once([lambda: posts_by_ids([e.post_id for e in page]),
+    posts, follows, accounts = _all_at_once([lambda: _posts([e.post_id for e in page]),
                                              lambda: _follows(user_id, account_ids),
                                              lambda: _accounts(account_ids)])
 

@@ -11,10 +11,13 @@ Rules that keep the feed correct:
 - writes in this container invalidate at once (follow, unfollow, fan groups, pull
   windows, account changes, publication and takedown); other containers see the
   change within ``FEED_CACHE_TTL_S`` seconds;
-- a post's status is never taken from a cache: the feed re-reads every post it
-  serves (one BatchGetItem), so a taken-down post never shows.
+- posts are shared by every fan's page (one post reaches many inboxes), so they are
+  cached too, for ``FEED_POST_CACHE_TTL_S`` (shorter: counters and status change).
+  A status change (takedown, publication) drops the post here at once; a post taken
+  down elsewhere shows here for at most that TTL, and its retraction deletes it from
+  every inbox anyway.
 
-``FEED_CACHE_TTL_S=0`` turns the caches off.
+``FEED_CACHE_TTL_S=0`` (``FEED_POST_CACHE_TTL_S=0``) turns the caches off.
 """
 
 from __future__ import annotations
@@ -98,6 +101,12 @@ def _ttl() -> float:
     return settings.feed_cache_ttl_s
 
 
+def _post_ttl() -> float:
+    return settings.feed_post_cache_ttl_s
+
+
+# post_id -> PostModel (as served on feed pages)
+POSTS: TtlCache[str, Any] = TtlCache(_post_ttl, max_items=50_000)
 # account_id -> AccountModel (names shown on feed entries)
 ACCOUNTS: TtlCache[str, Any] = TtlCache(_ttl)
 # (account_id, user_id) -> FollowModel (followed_at and fan groups decide what shows)
@@ -107,7 +116,7 @@ PULL_WINDOWS: TtlCache[str, list[Any]] = TtlCache(_ttl)
 # (account_id, section) -> the account's newest published posts, newest first
 RECENT_POSTS: TtlCache[tuple[str, str], list[Any]] = TtlCache(_ttl, max_items=2_000)
 
-ALL = (ACCOUNTS, FOLLOWS, PULL_WINDOWS, RECENT_POSTS)
+ALL = (POSTS, ACCOUNTS, FOLLOWS, PULL_WINDOWS, RECENT_POSTS)
 
 
 def forget_follow(account_id: str, user_id: str) -> None:

@@ -17,7 +17,7 @@ each other run at once, so a page takes about three round trips, not one per cal
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -113,8 +113,9 @@ def _inbox_fetch(user_id: str, section: str) -> Any:
 
 
 def _pull_windows(user_id: str) -> list[Any]:
+    drops = read_cache.PULL_WINDOWS.drops
     windows = delivery_state.pulled_accounts(user_id)
-    read_cache.PULL_WINDOWS.put(user_id, windows)
+    read_cache.PULL_WINDOWS.put_many({user_id: windows}, read_after=drops)
     return windows
 
 
@@ -129,8 +130,9 @@ def _recent_posts(account_id: str, section: str, since: str, upper: str | None, 
     """A pull from the account's cached newest posts when they cover it, else one Query."""
     newest = read_cache.RECENT_POSTS.get((account_id, section))
     if newest is None:
+        drops = read_cache.RECENT_POSTS.drops
         newest = published_between(account_id, section, "0", None, RECENT_POSTS)  # keys are digits first
-        read_cache.RECENT_POSTS.put((account_id, section), newest)
+        read_cache.RECENT_POSTS.put_many({(account_id, section): newest}, read_after=drops)
     picked = window_from_recent([p.feed_key or "" for p in newest], len(newest) < RECENT_POSTS, since, upper, want)
     if picked is None:
         return published_between(account_id, section, since, upper, want)
@@ -138,37 +140,52 @@ def _recent_posts(account_id: str, section: str, since: str, upper: str | None, 
 
 
 def _follows(user_id: str, account_ids: set[str]) -> dict[str, Any]:
-    """The fan's follows of these accounts: cached ones, the rest in one BatchGetItem."""
-    cached = read_cache.FOLLOWS.get_many((a, user_id) for a in account_ids)
-    found = {a: f for (a, _), f in cached.items()}
-    missing = account_ids - found.keys()
-    if missing:
-        fresh = delivery_state.follows_of(user_id, missing)
-        read_cache.FOLLOWS.put_many({(a, user_id): f for a, f in fresh.items()})
-        found.update(fresh)
-    return found
+    """The fan's follows of these accounts (cached, the rest in one BatchGetItem)."""
+    def read(keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+        return {(a, user_id): f for a, f in delivery_state.follows_of(user_id, {a for a, _ in keys}).items()}
+    found = _through_cache(read_cache.FOLLOWS, [(a, user_id) for a in sorted(account_ids)], read)
+    return {a: f for (a, _), f in found.items()}
 
 
 def _posts(post_ids: list[str]) -> dict[str, Any]:
-    """Posts by id: cached ones, the rest in one BatchGetItem."""
-    found = read_cache.POSTS.get_many(post_ids)
-    missing = [p for p in post_ids if p not in found]
-    if missing:
-        fresh = posts_by_ids(missing)
-        read_cache.POSTS.put_many(fresh)
-        found.update(fresh)
-    return found
+    """Posts by id (cached, the rest in one BatchGetItem)."""
+    return _through_cache(read_cache.POSTS, post_ids, posts_by_ids)
 
 
 def _accounts(account_ids: set[str]) -> dict[str, Any]:
-    """Accounts by id: cached ones, the rest in one BatchGetItem."""
-    found = read_cache.ACCOUNTS.get_many(account_ids)
-    missing = account_ids - found.keys()
+    """Accounts by id (cached, the rest in one BatchGetItem)."""
+    return _through_cache(read_cache.ACCOUNTS, sorted(account_ids), accounts_by_ids)
+
+
+_refreshing: set[Hashable] = set()  # keys a background refresh is reading now
+
+
+def _through_cache(cache: read_cache.TtlCache[Any, Any], keys: list[Any],
+                   read: Callable[[list[Any]], dict[Any, Any]]) -> dict[Any, Any]:
+    """Cached values of ``keys``; missing ones are read now, aging ones re-read in the
+    background (at most one refresh per key at a time). Only what was found is cached."""
+    drops = cache.drops
+    found, aging = cache.get_aging(keys)
+    missing = [k for k in keys if k not in found]
     if missing:
-        fresh = accounts_by_ids(sorted(missing))
-        read_cache.ACCOUNTS.put_many(fresh)
+        fresh = read(missing)
+        cache.put_many(fresh, read_after=drops)
         found.update(fresh)
+    stale = [k for k in aging if k not in _refreshing]
+    if stale:
+        _refreshing.update(stale)
+        background.later(_refresh, cache, stale, read)
     return found
+
+
+def _refresh(cache: read_cache.TtlCache[Any, Any], keys: list[Any],
+             read: Callable[[list[Any]], dict[Any, Any]]) -> None:
+    drops = cache.drops
+    try:
+        fresh = read(keys)
+        cache.put_many(fresh, read_after=drops)
+    finally:
+        _refreshing.difference_update(keys)
 
 
 def _hydrate(user_id: str, page: list[FeedEntry]) -> list[dict[str, Any]]:

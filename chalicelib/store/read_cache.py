@@ -48,11 +48,22 @@ class TtlCache(Generic[K, V]):
         self.clock = clock
         self._items: OrderedDict[K, tuple[float, V]] = OrderedDict()
         self._lock = threading.Lock()
+        self.drops = 0  # bumped by every drop: a read begun before one must not put its old values back
 
     def get_many(self, keys: Iterable[K]) -> dict[K, V]:
         """The fresh entries among ``keys`` (missing and expired ones are left out)."""
+        return self.get_aging(keys)[0]
+
+    def get_aging(self, keys: Iterable[K]) -> tuple[dict[K, V], list[K]]:
+        """The fresh entries among ``keys``, and those of them past half their TTL.
+
+        A reader refreshes the aging ones in the background, so a key read often is
+        renewed before it expires and its readers never wait on the store for it.
+        """
         now = self.clock()
+        half = self.ttl() / 2
         found: dict[K, V] = {}
+        aging: list[K] = []
         with self._lock:
             for key in keys:
                 held = self._items.get(key)
@@ -60,19 +71,25 @@ class TtlCache(Generic[K, V]):
                     continue
                 if held[0] <= now:
                     del self._items[key]
-                else:
-                    found[key] = held[1]
-        return found
+                    continue
+                found[key] = held[1]
+                if held[0] - now < half:
+                    aging.append(key)
+        return found, aging
 
     def get(self, key: K) -> V | None:
         return self.get_many([key]).get(key)
 
-    def put_many(self, values: dict[K, V]) -> None:
+    def put_many(self, values: dict[K, V], read_after: int | None = None) -> None:
+        """Cache ``values``; with ``read_after`` (``drops`` when the read began), only if
+        nothing was dropped meanwhile (the values may predate the change that dropped it)."""
         ttl = self.ttl()
         if ttl <= 0:
             return
         expires = self.clock() + ttl
         with self._lock:
+            if read_after is not None and read_after != self.drops:
+                return
             for key, value in values.items():
                 self._items.pop(key, None)
                 self._items[key] = (expires, value)
@@ -84,16 +101,19 @@ class TtlCache(Generic[K, V]):
 
     def drop(self, *keys: K) -> None:
         with self._lock:
+            self.drops += 1
             for key in keys:
                 self._items.pop(key, None)
 
     def drop_where(self, predicate: Callable[[K], bool]) -> None:
         with self._lock:
+            self.drops += 1
             for key in [k for k in self._items if predicate(k)]:
                 del self._items[key]
 
     def clear(self) -> None:
         with self._lock:
+            self.drops += 1
             self._items.clear()
 
 

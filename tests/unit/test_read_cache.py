@@ -55,3 +55,17 @@ def test_the_fan_outs_raw_inbox_item_is_the_models_serialization() -> None:
     from chalicelib.store.inbox import entry_item, inbox_entry
 
     assert entry_item("u1", "0001#p", "p", "a", "new") == inbox_entry("u1", "0001#p", "p", "a", "new").serialize()
+
+
+def test_aging_entries_are_reported_and_a_read_older_than_a_drop_is_not_cached() -> None:
+    clock = Clock()
+    cache: TtlCache[str, int] = TtlCache(lambda: 10.0, clock=clock)
+    cache.put("a", 1)
+    clock.now += 6
+    assert cache.get_aging(["a", "b"]) == ({"a": 1}, ["a"])
+    began = cache.drops
+    cache.drop("a")  # e.g. a takedown while a refresh was reading
+    cache.put_many({"a": 1}, read_after=began)
+    assert cache.get("a") is None
+    cache.put_many({"a": 2}, read_after=cache.drops)
+    assert cache.get("a") == 2

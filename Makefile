@@ -4,14 +4,21 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+BROWSER_PACKAGES := chromium fonts-noto-cjk
 
-.PHONY: run demo test lint schemas check-schemas package capacity bench bench-grading lock
+.PHONY: run demo test lint schemas check-schemas package capacity bench bench-grading bench-realtime bench-discovery lock screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q "pip<26.3"
 	$(PY) -m pip install -q -r requirements-dev.txt
+	@# The browser tests drive Debian's Chromium (Playwright cannot download browsers here) with a CJK font.
+	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	  echo "installing $(BROWSER_PACKAGES) for the browser tests"; \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q $(BROWSER_PACKAGES); \
+	fi
 	touch $(STAMP)
 
 ## Start everything locally: moto, tables, queues, API on 127.0.0.1:$(PORT), workers, schedules.
@@ -22,8 +29,8 @@ run: $(STAMP) schemas
 demo: $(STAMP)
 	PORT=$(PORT) $(PY) -m local.demo
 
-## Run the whole test suite.
-test: $(STAMP)
+## Run the whole test suite (after the lint: a lint error fails it).
+test: $(STAMP) lint
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 ## Benchmark on a local moto server (not part of `make test`, ~15 min): fan-out of one post to
@@ -34,6 +41,12 @@ test: $(STAMP)
 ## `make bench BENCH_ARGS=--quick` for a small development run (~3 min).
 bench: $(STAMP)
 	$(PY) -m bench.fanout $(BENCH_ARGS)
+	$(PY) -m bench.realtime $(REALTIME_BENCH_ARGS)
+
+## Realtime and notifications only: publish -> feed.new p50/p99, notification writes per event, one big group
+## (quick defaults; full size: REALTIME_BENCH_ARGS="--followers 1000 --connected 100 --likes 10000").
+bench-realtime: $(STAMP)
+	$(PY) -m bench.realtime $(REALTIME_BENCH_ARGS)
 
 ## Copy the JSON schemas (source of truth: schemas/) into chalicelib/, which Chalice ships.
 schemas:
@@ -61,5 +74,16 @@ capacity: $(STAMP)
 bench-grading: $(STAMP)
 	$(PY) -m local.bench_grading
 
+## Recall@10 of account suggestions vs a popularity baseline on a 20,000-user synthetic graph, the
+## related-accounts job's time and store calls per account (in process, ~1 min); BENCH_ARGS=--quick for a small one.
+bench-discovery: $(STAMP)
+	$(PY) -m bench.discovery $(BENCH_ARGS)
+
+## Photograph the web console's main screens into docs/console/ (own moto and server, demo data, ~30 s).
+screenshots: $(STAMP) schemas
+	$(PY) -m local.console_screenshots
+
+## ruff on everything, mypy on chalicelib (both must be clean).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check chalicelib local tests infra bench app.py
+	$(VENV)/bin/mypy chalicelib

@@ -69,6 +69,11 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "grading_accounts_per_bucket": (1, 10**7),
     "grading_max_shards": (1, 100_000),
     "grading_write_threads": (1, 64),
+    "suggestion_accounts_per_shard": (1, 100_000),
+    "suggestion_max_shards": (1, 100_000),
+    "suggestion_read_threads": (1, 64),
+    "auto_new_window_s": (1, 7 * 86_400),
+    "auto_new_close_grace_s": (0, 3_600),
 }
 
 
@@ -82,6 +87,9 @@ class Settings:
     auth_mode: str = field(default_factory=lambda: os.environ.get("AUTH_MODE", "hs256"))
     jwt_secret: str = field(default_factory=lambda: os.environ.get("AUTH_JWT_SECRET", DEV_JWT_SECRET))
     cognito_user_pool_arn: str = field(default_factory=lambda: os.environ.get("COGNITO_USER_POOL_ARN", ""))
+    # The web console's sign-in when deployed: the Hosted UI domain (https://...) and its app client.
+    cognito_domain: str = field(default_factory=lambda: os.environ.get("COGNITO_DOMAIN", ""))
+    cognito_console_client_id: str = field(default_factory=lambda: os.environ.get("COGNITO_CONSOLE_CLIENT_ID", ""))
     max_body_bytes: int = field(default_factory=lambda: _int("MAX_BODY_BYTES", 1_048_576))
     # Followers per fan-out message (whole fan-roster pages until at least this many):
     # few, chunky messages keep queues shallow and per-message reads rare.
@@ -117,9 +125,29 @@ class Settings:
     grading_max_shards: int = field(default_factory=lambda: _int("GRADING_MAX_SHARDS", 2_000))
     # Concurrent conditional tier updates inside one reduce shard.
     grading_write_threads: int = field(default_factory=lambda: _int("GRADING_WRITE_THREADS", 8))
+    # Related-accounts job (services/suggestion_runs.py): accounts per shard (each costs at most
+    # about follower_sample + 4 store calls whatever its size: 2,000 accounts stay far below
+    # Lambda's 15 minutes even if all were large), the cap on shards, and the concurrent
+    # follower reads inside one shard.
+    suggestion_accounts_per_shard: int = field(default_factory=lambda: _int("SUGGESTION_ACCOUNTS_PER_SHARD", 2_000))
+    suggestion_max_shards: int = field(default_factory=lambda: _int("SUGGESTION_MAX_SHARDS", 10_000))
+    suggestion_read_threads: int = field(default_factory=lambda: _int("SUGGESTION_READ_THREADS", 8))
     # Signs the stats-chart links owners open in a browser; with hs256 dev tokens the
     # token secret serves when unset, deployed (cognito) links are off until it is set.
     chart_link_secret: str = field(default_factory=lambda: os.environ.get("CHART_LINK_SECRET", ""))
+    # Auto 上新 (services/new_products.py): an account's listings are gathered for this long
+    # from the window's first listing, then announced in one system post. The schedule closes
+    # a window this much later still, so every listing written before the end is seen.
+    auto_new_window_s: int = field(default_factory=lambda: _int("AUTO_NEW_WINDOW_S", 3600))
+    auto_new_close_grace_s: int = field(default_factory=lambda: _int("AUTO_NEW_CLOSE_GRACE_S", 30))
+    # Realtime (services/realtime.py): the WebSocket API the push worker posts through
+    # (its id and stage, passed in by the template) and the URL tickets are for.
+    # The longest a GET /me/events waits (API.md allows up to 20 s; the test suite shortens it).
+    long_poll_cap_s: float = field(default_factory=lambda: float(os.environ.get("LONG_POLL_CAP_S", "20")))
+    websocket_api_id: str = field(default_factory=lambda: os.environ.get("WEBSOCKET_API_ID", ""))
+    websocket_stage: str = field(default_factory=lambda: os.environ.get("WEBSOCKET_STAGE", "api"))
+    websocket_url: str = field(default_factory=lambda: os.environ.get(
+        "WEBSOCKET_URL", f"ws://127.0.0.1:{os.environ.get('WS_PORT', _int('PORT', 8000) + 1)}/"))
 
     def __post_init__(self) -> None:
         """Check every setting now, so a bad deploy fails at import with the setting's name."""

@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
+from chalicelib.domain.body_shape import pointer_step
 from chalicelib.domain.errors import InvalidInput
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
@@ -116,7 +117,7 @@ def _validator(name: str) -> Any:
 
 
 def _pointer(path: Any) -> str:
-    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+    return "".join(pointer_step(part) for part in path)
 
 
 def _details(error: ValidationError) -> list[dict[str, str]]:
@@ -130,9 +131,11 @@ def _details(error: ValidationError) -> list[dict[str, str]]:
         missing = re.match(r"'([^']+)'", error.message)
         if missing:
             return [{"pointer": f"{pointer}/{missing.group(1)}", "message": "is required"}]
-    if error.validator == "additionalProperties":
-        extras = re.findall(r"'([^']+)'", error.message.split("(")[-1])
-        return [{"pointer": f"{pointer}/{name}", "message": "is not an allowed field"} for name in extras]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        # From the instance, not the message: a key may be empty or hold quotes.
+        allowed = error.schema.get("properties", {})
+        return [{"pointer": pointer + pointer_step(name), "message": "is not an allowed field"}
+                for name in error.instance if name not in allowed]
     if error.validator == "oneOf" and error.schema.get("description"):
         return [{"pointer": pointer, "message": error.schema["description"]}]
     if error.validator == "pattern" and "https" in str(error.schema.get("pattern", "")):

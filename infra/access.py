@@ -21,7 +21,16 @@ from chalicelib.store.accounts import AccountModel, AccountNameModel, HandleMode
 from chalicelib.store.activity import AccountDayModel, AccountHourModel, AppliedActivityModel, FanDayModel
 from chalicelib.store.audit import AuditModel
 from chalicelib.store.delivery_state import DeliveryModeModel, PulledAccountModel
+from chalicelib.store.discovery import (
+    DiscoveryProfileModel,
+    DismissalModel,
+    PopularListModel,
+    SignalModel,
+    SuggestionRunModel,
+    SuggestionShardModel,
+)
 from chalicelib.store.engagement import CommentModel, LikeModel, VoteModel
+from chalicelib.store.fan_counts import FanCountModel
 from chalicelib.store.fanout_progress import FanoutProgressModel
 from chalicelib.store.fingerprints import FingerprintModel
 from chalicelib.store.follows import FollowModel
@@ -33,9 +42,25 @@ from chalicelib.store.grading import (
     StatusSnapshotModel,
 )
 from chalicelib.store.hot_list import HotListModel
+from chalicelib.store.hot_picks import HotPickModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.inbox import InboxModel
+from chalicelib.store.new_products import ListingWindowModel, ProductMarkModel, WindowListingModel
+from chalicelib.store.notifications import (
+    ActorMarkerModel,
+    GroupHeadModel,
+    NotificationModel,
+    NotificationSettingsModel,
+)
 from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
+from chalicelib.store.realtime import (
+    ConnectionModel,
+    CounterPushModel,
+    EventLogModel,
+    PresenceModel,
+    SubscriptionModel,
+    TicketModel,
+)
 from chalicelib.store.roster import FanRosterModel
 from chalicelib.store.strikes import StrikeModel
 
@@ -97,11 +122,12 @@ _SIZED_BY_GRADING = (describes(AccountModel), describes(AccountDayModel), descri
 FUNCTION_GRANTS: dict[str, Grants] = {
     "api_handler": Grants(
         tables=(
-            writes(AccountModel),
+            writes(AccountModel, "by_owner"),  # by_owner: the console's account switcher (GET /me/accounts)
             writes(HandleModel),
             writes(AccountNameModel),
             writes(FollowModel, "by_user"),
             writes(FanRosterModel),  # follow / unfollow keep the fan-out roster
+            writes(FanCountModel),  # follow, unfollow and group changes move the fan distribution counters
             writes(PostModel, "by_account", "published_by_account", "published_by_account_section", "work_queue",
                    "buyer_show_wall"),
             writes(PostKeyModel),
@@ -124,8 +150,22 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             *_SIZED_BY_GRADING,
             reads(GradeRecordModel),  # an owner's grade and history
             reads(StatusSnapshotModel),
+            reads(NotificationModel, "by_order", "by_type"),  # the caller's list and unread count
+            writes(NotificationSettingsModel),  # mutes and the read marker
+            writes(TicketModel),  # realtime tickets
+            writes(PresenceModel),  # long-polls and tickets keep the caller's events logged
+            reads(EventLogModel),  # GET /me/events
+            writes(CounterPushModel),  # a like, comment or vote schedules a post.counters push
+            reads(DiscoveryProfileModel),  # suggestions and related accounts, from the daily job's lists
+            writes(PopularListModel),  # read by suggestions; written when a start finishes a crashed run
+            reads(SignalModel),
+            writes(DismissalModel),
+            writes(SuggestionRunModel),  # operators start related-accounts runs and read them
+            reads(SuggestionShardModel),
+            writes(HotPickModel, "by_list"),  # operators' picks; GET /hot reads the live ones
         ),
-        sends=("moderation", "fanout", "activity", "grading"),
+        sends=("moderation", "fanout", "activity", "grading", "new_products", "notifications", "push", "signals",
+               "suggestions"),
         notes="every route; the API is one function",
     ),
     "moderation_consumer": Grants(
@@ -139,7 +179,7 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             writes(IdempotencyModel),  # the once-marker that makes that count idempotent
             writes(QuotaCounterModel),  # a hook rejection gives the day's quota slot back
         ),
-        sends=("fanout", "activity"),
+        sends=("fanout", "activity", "notifications"),
     ),
     "fanout_consumer": Grants(
         tables=(
@@ -151,11 +191,12 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             writes(PulledAccountModel),  # open or close every follower's pull window,
             reads(AccountModel),  # and re-check the follower count when done
         ),
-        sends=("fanout",),
+        sends=("fanout", "push"),  # feed.new for the followers present, after each page's inbox writes
     ),
     "activity_consumer": Grants(
         tables=(
-            reads(FollowModel),  # is the reader a fan of the account?
+            writes(FollowModel),  # is the reader a fan of the account? (and their last active days)
+            writes(FanCountModel),  # fan distribution by activity
             writes(AccountDayModel),
             writes(AccountHourModel),
             writes(FanDayModel),
@@ -166,6 +207,23 @@ FUNCTION_GRANTS: dict[str, Grants] = {
     "publish_due": Grants(
         tables=(writes(PostModel, "work_queue"),),
         sends=("moderation",),
+    ),
+    # Auto 上新: listing events gather into windows (the account holds the open window's id);
+    # a closed window becomes a system post sent to moderation.
+    "new_products_consumer": Grants(
+        tables=(
+            writes(AccountModel),
+            writes(ListingWindowModel),
+            writes(WindowListingModel),
+            writes(ProductMarkModel),
+            writes(AccountDayModel),  # dropped listing events per day
+            writes(PostModel),
+        ),
+        sends=("moderation",),
+    ),
+    "close_listing_windows": Grants(
+        tables=(writes(ListingWindowModel, "due"),),
+        sends=("new_products",),
     ),
     "grading_consumer": Grants(
         tables=(
@@ -178,7 +236,7 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             writes(GradeRecordModel),
             writes(StatusSnapshotModel),
         ),
-        sends=("grading",),
+        sends=("grading", "notifications"),
     ),
     "grading_monthly": Grants(
         tables=(writes(GradingRunModel), writes(GradingShardModel), *_SIZED_BY_GRADING),
@@ -188,7 +246,64 @@ FUNCTION_GRANTS: dict[str, Grants] = {
         tables=(writes(GradingRunModel), writes(GradingShardModel), *_SIZED_BY_GRADING),
         sends=("grading",),
     ),
+    "suggestions_consumer": Grants(
+        tables=(
+            scans(AccountModel),  # a shard is one scan segment of accounts; follower counts by key
+            reads(FollowModel, "by_user"),  # follower samples, and each sampled follower's follows
+            reads(PostModel, "published_by_account"),  # has the account ever published?
+            writes(DiscoveryProfileModel),
+            writes(PopularListModel),
+            writes(SuggestionRunModel),
+            writes(SuggestionShardModel),
+        ),
+    ),
+    "suggestions_daily": Grants(
+        # a run whose shards all committed before a crash is finished by its next start
+        tables=(writes(SuggestionRunModel), reads(SuggestionShardModel), writes(PopularListModel),
+                describes(AccountModel)),
+        sends=("suggestions",),
+    ),
+    "signals_consumer": Grants(tables=(writes(SignalModel),)),
     "hot_list": Grants(
         tables=(reads(PostModel, "recent"), reads(AccountModel), writes(HotListModel)),
+        sends=("notifications",),
+    ),
+    "notifications_consumer": Grants(
+        tables=(
+            reads(AccountModel),  # the owner to tell and the name to show
+            writes(NotificationModel, "by_order"),  # the list and its trim
+            writes(GroupHeadModel),
+            writes(ActorMarkerModel),
+            reads(NotificationSettingsModel),  # muted types
+            reads(PresenceModel),  # only notifications of users present are pushed
+        ),
+        sends=("push",),
+    ),
+    # The WebSocket handlers record connections; they never manage them (no execute-api grant).
+    "websocket_connect": Grants(
+        tables=(writes(TicketModel), writes(ConnectionModel), writes(PresenceModel), reads(EventLogModel)),
+        sends=("push",),  # closing a user's oldest connection is the push worker's job
+    ),
+    "websocket_message": Grants(
+        tables=(writes(ConnectionModel), writes(SubscriptionModel), writes(PresenceModel),
+                reads(EventLogModel)),
+        sends=("push",),  # resume: the push worker replays
+    ),
+    "websocket_disconnect": Grants(
+        tables=(writes(ConnectionModel), writes(PresenceModel), writes(SubscriptionModel), reads(EventLogModel)),
+    ),
+    "push_consumer": Grants(
+        tables=(
+            writes(ConnectionModel),  # gone connections are deleted
+            writes(PresenceModel, "by_shard"),  # and leave their user's presence; pulled posts list who is present
+            writes(SubscriptionModel),
+            writes(EventLogModel),
+            writes(CounterPushModel),
+            reads(PostModel),
+            reads(AccountModel),
+            reads(FollowModel),  # does a present user follow a pulled account?
+            reads(NotificationModel, "by_order"),  # the notification pushed and the unread count
+            reads(NotificationSettingsModel),
+        ),
     ),
 }

@@ -55,6 +55,12 @@ class Assumptions:
     pulled_per_fan_share: float = 1.0  # readers weigh like fans when counting pulled accounts
     fan_accounts_per_reader_day: int = 20  # distinct accounts a reader is active with in a day (FanDay items)
     fan_day_kb: float = 0.1
+    # Auto 上新: the shop platform's listing events and the system posts they become.
+    listing_day_share: float = 0.1  # of the month's publishing merchants, the share listing products on a day
+    listings_per_listing_day: float = 20.0  # listing events of such an account-day (a big shop: hundreds)
+    windows_per_listing_day: float = 1.2  # windows, i.e. system posts, of such an account-day
+    listing_kb: float = 0.3  # a window's listing item (id, title, image URL, price)
+    announced_product_kb: float = 0.25  # what one product adds to the system post (id, title in UTF-8)
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,30 @@ def unit_costs(a: Assumptions, page_size: int) -> dict[str, tuple[float, float]]
         # batch (see activity_counter_writes).
         "activity_page": (a.accounts_per_page, a.accounts_per_page * small_r),
         "activity_small": (2.0, small_r),  # a read or like message: its account's counters + fan day
+        # Auto 上新, per listing event: consistent account read (switch, open window), then one
+        # transaction (x2) of the product's mark put, the listing put and the window's count ADD.
+        "listing_event": (2 * (1 + _units(a.listing_kb, 1) + 1), 1.0),
+        # Per window: its item (+ the due index entry) and the account's pointer update.
+        "open_window": (2 + 1, 0.0),
+        # Per window closed: consistent window read, listings Query, account read; the system
+        # post put (+ by_account and work_queue copies), the window's close (+ index removal).
+        "close_window": (3 * _units(system_post_kb(a), 1) + 2,
+                         1 + _units(window_listings(a) * a.listing_kb, 4) + small_r),
     }
+
+
+def window_listings(a: Assumptions) -> float:
+    return a.listings_per_listing_day / a.windows_per_listing_day
+
+
+def system_post_kb(a: Assumptions) -> float:
+    """An average system post: a post item plus every product's id and title."""
+    return a.post_kb + window_listings(a) * a.announced_product_kb
+
+
+def system_posts_per_day(a: Assumptions) -> float:
+    """System (auto 上新) posts a day of any publishing merchant."""
+    return a.listing_day_share * a.windows_per_listing_day
 
 
 # --- the follower distribution -------------------------------------------------------------------
@@ -213,6 +242,7 @@ _PUBLISH, _FANOUT = "publishing (create, moderate, publish)", "fan-out (inbox wr
 _FEED, _ENGAGE, _ACTIVITY = ("feed reads (inbox, hydration, pulls)", "opens and likes",
                              "activity tracking (stats, grading inputs)")
 _GRADING = "grading scans (weekly and monthly runs)"
+_AUTO_NEW = "auto 上新 (listing events, windows, system posts)"
 GRADING_SCHEDULES = ("grading_monthly", "grading_weekly")
 CAUSES = {
     "create_post": _PUBLISH, "create_buyer_show": _PUBLISH, "moderate_and_publish": _PUBLISH,
@@ -220,6 +250,7 @@ CAUSES = {
     "feed_page": _FEED, "pulled_list": _FEED, "pull_account": _FEED,
     "open_post": _ENGAGE, "like": _ENGAGE,
     "activity_page": _ACTIVITY, "activity_small": _ACTIVITY,
+    "listing_event": _AUTO_NEW, "open_window": _AUTO_NEW, "close_window": _AUTO_NEW,
 }
 
 # Lambda duration assumptions (ms per unit of work), at the configured memory.
@@ -232,6 +263,8 @@ DURATION_MS = {
     "fanout_handover": 150,  # from a page message's delivery to the next page's send (before the writes)
     "activity_per_message": 12,  # merged writes of a batch of 100, spread over its messages
     "schedule": 2000,  # a schedule's run (most find little to do; grading and the hot list more)
+    "listing_event": 25,  # a consistent read and a three-item transaction
+    "close_window": 150,  # window, listings Query, the post put, the close, a send
 }
 
 
@@ -246,6 +279,8 @@ class Usage:
     """Daily totals of one scenario."""
 
     posts: float = 0
+    system_posts: float = 0
+    listing_events: float = 0
     deliveries: float = 0
     fanout_pages: float = 0
     wru: float = 0
@@ -261,12 +296,15 @@ class Usage:
 
 
 def posts_per_day(a: Assumptions, bucket: Bucket) -> float:
-    """Posts a day of one account of ``bucket``: large accounts post at the cap, others on some days."""
+    """Posts a day of one account of ``bucket``: large accounts post at the cap, others on some days.
+
+    Pushed featured buyer shows and system (auto 上新) posts fan out too, outside the quota.
+    """
     if bucket.followers > a.large_account_floor:
         manual = a.large_account_posts_per_day
     else:
         manual = a.active_day_share * a.posts_per_active_day
-    return manual + a.active_day_share * a.featured_push_share  # plus pushed featured buyer shows
+    return manual + a.active_day_share * a.featured_push_share + system_posts_per_day(a)
 
 
 def activity_counter_writes(a: Assumptions, accounts: list[Bucket], batch: int) -> float:
@@ -315,15 +353,29 @@ def daily_usage(a: Assumptions, code: Code, scenario: Scenario) -> Usage:
         u.deliveries += posts * bucket.followers
         u.fanout_pages += pages
 
-    # Publishing: creates through the API, moderation, then fan-out pages.
-    add("create_post", u.posts)
+    # Auto 上新: listing events through the API and the queue, windows, their system posts.
+    u.system_posts = a.merchants * system_posts_per_day(a)
+    u.listing_events = a.merchants * a.listing_day_share * a.listings_per_listing_day
+    add("listing_event", u.listing_events)
+    add("open_window", u.system_posts)
+    add("close_window", u.system_posts)
+    listing_calls = u.listing_events / 100  # the platform reports in batches (up to 500 an API call)
+    run("api_handler", listing_calls, listing_calls * DURATION_MS["api_write"])
+    listing_messages = u.listing_events / 50  # EVENTS_PER_MESSAGE
+    sqs("new_products", listing_messages + u.system_posts)
+    run("new_products_consumer", (listing_messages + u.system_posts) / code.batch["new_products"],
+        u.listing_events * DURATION_MS["listing_event"] + u.system_posts * DURATION_MS["close_window"])
+
+    # Publishing: creates through the API (system posts are made by the close), moderation, then fan-out pages.
+    add("create_post", u.posts - u.system_posts)
     add("create_buyer_show", a.buyer_shows_per_day)
     add("moderate_and_publish", u.posts + a.buyer_shows_per_day)
     add("deliver", u.deliveries)
     add("trim_per_delivery", u.deliveries)
     add("fanout_page", u.fanout_pages)
     creates = u.posts + a.buyer_shows_per_day
-    run("api_handler", creates, creates * DURATION_MS["api_write"])
+    api_creates = creates - u.system_posts
+    run("api_handler", api_creates, api_creates * DURATION_MS["api_write"])
     sqs("moderation", creates)
     run("moderation_consumer", creates / code.batch["moderation"], creates * DURATION_MS["moderation_per_post"])
     sqs("fanout", u.fanout_pages)
@@ -346,7 +398,7 @@ def daily_usage(a: Assumptions, code: Code, scenario: Scenario) -> Usage:
     add("activity_page", pages, extra_wru=pages * activity_counter_writes(a, ranks, code.batch["activity"]))
     add("activity_small", opens + likes)
     run("activity_consumer", messages / code.batch["activity"], messages * DURATION_MS["activity_per_message"])
-    u.api_requests = creates + pages + opens + likes
+    u.api_requests = api_creates + listing_calls + pages + opens + likes
     for name, firings in code.schedule_firings.items():
         u.schedule_firings += firings
         run(name, firings, firings * DURATION_MS["schedule"])
@@ -469,7 +521,9 @@ def report(a: Assumptions | None = None, p: Prices | None = None, code: Code | N
         "| | " + " | ".join(s.name for s in scenarios) + " |",
         "|---|" + "---|" * len(scenarios),
     ]
-    rows = [("posts published (incl. pushed buyer shows)", "posts"), ("inbox deliveries", "deliveries"),
+    rows = [("posts published (incl. pushed buyer shows, system posts)", "posts"),
+            ("of which system (auto 上新) posts", "system_posts"), ("listing events (auto 上新)", "listing_events"),
+            ("inbox deliveries", "deliveries"),
             ("fan-out pages (SQS messages)", "fanout_pages"), ("pulled accounts read per feed page", "pulled_per_page"),
             ("DynamoDB write request units", "wru"), ("DynamoDB read request units", "rru"),
             ("SQS requests", "sqs_requests"), ("Lambda invocations", "invocations"),
@@ -540,6 +594,15 @@ def report(a: Assumptions | None = None, p: Prices | None = None, code: Code | N
         f"{_n(usages[0].fanout_pages / 86_400)} pages/s of {DURATION_MS['fanout_per_page'] / 1000:g} s each. "
         f"The fan-out queue's maximum concurrency is {code.fanout_concurrency}"
         + _sizing(code.fanout_concurrency, busy[0]),
+        f"- Auto 上新 costs {units['listing_event'][0]:g} WRU and {units['listing_event'][1]:g} RRU per listing "
+        f"event whatever the window holds (a conditional mark put, a listing put, a count ADD, in one "
+        f"transaction), and one post per window: {_n(usages[0].listing_events)} events a day become "
+        f"{_n(usages[0].system_posts)} system posts, "
+        f"{_share(usages[0].wru_by_cause.get(_AUTO_NEW, 0), usages[0].wru)} of the write units before their "
+        "fan-out. A big shop's 上新 day of 500 listings is "
+        f"{500 * units['listing_event'][0]:,.0f} WRU and one post of about "
+        f"{a.post_kb + 500 * a.announced_product_kb:,.0f} KB (a window holds at most 500 listings, so a post "
+        "stays far below DynamoDB's 400 KB item limit).",
         f"- API Gateway REST requests cost {_share(costs[0]['API Gateway'], sum(costs[0].values()))} of the "
         "total; Lambda duration, SQS and the schedules are small next to DynamoDB.",
         "",

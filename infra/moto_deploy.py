@@ -201,7 +201,7 @@ def run(template_path: Path) -> dict[str, Any]:
     point_at(endpoint, stage=stage)
     import os
 
-    # Local dev tokens for the smoke client; auth.py refuses them only inside Lambda.
+    # Local dev tokens for the smoke client; the settings refuse them only inside Lambda.
     os.environ["AUTH_MODE"] = "hs256"
     try:
         from moto.cloudformation.parsing import get_model_map

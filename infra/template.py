@@ -39,6 +39,7 @@ from infra.access import (
     SEND_ACTIONS,
     WRITE_ACTIONS,
 )
+from infra.dashboard import DASHBOARD, alarm_email_resources, dashboard_resource
 from infra.schedules import SHANGHAI, to_shanghai
 
 API_FUNCTION = "api_handler"
@@ -47,10 +48,17 @@ AUTHORIZER_NAME = "weitao-users"
 # The issue's public routes; others may be declared public=True in code, see public_routes().
 ALWAYS_PUBLIC = {("/health", "get"), ("/openapi.json", "get")}
 USER_POOL, USER_POOL_CLIENT, ALARM_TOPIC = "UserPool", "UserPoolClient", "AlarmTopic"
+# Active tracing needs these on the function's role; X-Ray has no resource-level permissions.
+XRAY_WRITE = {"Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource": "*"}
+CONSOLE_DOMAIN, CONSOLE_CLIENT = "ConsoleUserPoolDomain", "ConsoleUserPoolClient"
 LOG_RETENTION_DAYS = 30
 DLQ_RETENTION_S = 14 * 86_400
 # A schedule's event is useless once its next tick is due; retry briefly, then drop.
 SCHEDULE_RETRY = {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 300}
+# Chalice's logical ids for the WebSocket API (chalice/package.py).
+WEBSOCKET_API, WEBSOCKET_STAGE, WEBSOCKET_MESSAGE_ROUTE = "WebsocketAPI", "WebsocketAPIStage", "WebsocketMessageRoute"
+# The one function that may post to and close connections (services/realtime.py).
+PUSH_FUNCTION = "push_consumer"
 
 
 class TemplateError(Exception):
@@ -159,7 +167,7 @@ def spec_for_queue(queue_name: str) -> tuple[str, QueueSpec]:
 
 # --- auth, alarms -----------------------------------------------------------------------------
 
-def cognito_resources() -> dict[str, dict[str, Any]]:
+def cognito_resources(api_stage: str = "v1") -> dict[str, dict[str, Any]]:
     """The user pool whose tokens the API's authorizer accepts; groups become roles (``cognito:groups``)."""
     pool: dict[str, Any] = {"Type": "AWS::Cognito::UserPool", "DeletionPolicy": "Retain",
                             "UpdateReplacePolicy": "Retain", "Properties": {
@@ -181,11 +189,55 @@ def cognito_resources() -> dict[str, dict[str, Any]]:
         "IdTokenValidity": 1, "AccessTokenValidity": 1, "RefreshTokenValidity": 30,
         "TokenValidityUnits": {"IdToken": "hours", "AccessToken": "hours", "RefreshToken": "days"},
     }}
-    resources = {USER_POOL: pool, USER_POOL_CLIENT: client}
+    resources = {USER_POOL: pool, USER_POOL_CLIENT: client, **console_sign_in_resources(api_stage)}
     for role in (MODERATOR, OPERATOR):
         resources[to_cfn_resource_name(role) + "Group"] = {"Type": "AWS::Cognito::UserPoolGroup", "Properties": {
             "GroupName": role, "UserPoolId": {"Ref": USER_POOL}, "Description": f"members have the {role} role"}}
     return resources
+
+
+def console_domain_prefix() -> dict[str, Any]:
+    # Hosted UI prefixes are unique per region across AWS: the account id keeps ours unique.
+    return {"Fn::Sub": f"weitao-{settings.stage}-${{AWS::AccountId}}"}
+
+
+def console_domain_url() -> dict[str, Any]:
+    """The Hosted UI's base URL, known without referring to any resource (no dependency cycle)."""
+    return {"Fn::Sub": f"https://weitao-{settings.stage}-${{AWS::AccountId}}.auth.${{AWS::Region}}.amazoncognito.com"}
+
+
+def console_sign_in_resources(api_stage: str = "v1") -> dict[str, dict[str, Any]]:
+    """The web console's sign-in: a Hosted UI domain and a public app client (authorization code + PKCE).
+
+    The callback is the console itself (``/console`` on the REST API). The API function
+    cannot take the client's id as a variable (client -> API -> function -> client would
+    be a cycle), so it finds the client by its name (``CONSOLE_CLIENT_NAME``) at run time.
+    """
+    console_url = {"Fn::Sub": f"https://${{RestAPI}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{api_stage}/console"}
+    return {
+        CONSOLE_DOMAIN: {"Type": "AWS::Cognito::UserPoolDomain", "Properties": {
+            "Domain": console_domain_prefix(), "UserPoolId": {"Ref": USER_POOL}}},
+        CONSOLE_CLIENT: {"Type": "AWS::Cognito::UserPoolClient", "Properties": {
+            "ClientName": console_client_name(),
+            "UserPoolId": {"Ref": USER_POOL},
+            "GenerateSecret": False,  # a browser page cannot keep a secret: PKCE instead
+            "AllowedOAuthFlowsUserPoolClient": True,
+            "AllowedOAuthFlows": ["code"],
+            "AllowedOAuthScopes": ["openid", "phone"],
+            "SupportedIdentityProviders": ["COGNITO"],
+            "CallbackURLs": [console_url], "LogoutURLs": [console_url],
+            "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"],
+            "PreventUserExistenceErrors": "ENABLED",
+            "IdTokenValidity": 1, "AccessTokenValidity": 1, "RefreshTokenValidity": 1,
+            "TokenValidityUnits": {"IdToken": "hours", "AccessToken": "hours", "RefreshToken": "days"},
+        }},
+    }
+
+
+def console_client_name() -> str:
+    from chalicelib.api.console import CONSOLE_CLIENT_NAME
+
+    return CONSOLE_CLIENT_NAME.format(stage=settings.stage)
 
 
 def alarm(description: str, namespace: str, metric: str, dimensions: list[dict[str, Any]],
@@ -277,7 +329,38 @@ def app_functions(app: Chalice) -> list[FunctionInfo]:
             functions.append(FunctionInfo(source.name, function_logical_id(source.name), schedule=text))
         else:
             raise TemplateError(f"{source.name}: {type(source).__name__} event sources are not deployed yet")
+    for handler in app.websocket_handlers.values():
+        functions.append(FunctionInfo(handler.name, function_logical_id(handler.name)))
     return functions
+
+
+def websocket_resources(resources: dict[str, Any]) -> dict[str, Any]:
+    """What Chalice's WebSocket API lacks: the ``$default`` route's response (the handler's reply
+    to ``ping`` goes back on it, so the message handler never calls the management API)."""
+    if WEBSOCKET_MESSAGE_ROUTE not in resources:
+        return {}
+    resources[WEBSOCKET_MESSAGE_ROUTE]["Properties"]["RouteResponseSelectionExpression"] = "$default"
+    return {"WebsocketMessageRouteResponse": {"Type": "AWS::ApiGatewayV2::RouteResponse", "Properties": {
+        "ApiId": {"Ref": WEBSOCKET_API}, "RouteId": {"Ref": WEBSOCKET_MESSAGE_ROUTE}, "RouteResponseKey": "$default"}}}
+
+
+def websocket_environment(name: str, resources: dict[str, Any]) -> dict[str, Any]:
+    """The push worker posts through the API's id and stage; the API hands out its URL with tickets."""
+    if WEBSOCKET_API not in resources:
+        return {}
+    stage = resources[WEBSOCKET_STAGE]["Properties"]["StageName"]
+    if name == PUSH_FUNCTION:
+        return {"WEBSOCKET_API_ID": {"Ref": WEBSOCKET_API}, "WEBSOCKET_STAGE": stage}
+    if name == API_FUNCTION:
+        return {"WEBSOCKET_URL": {"Fn::Sub": f"wss://${{{WEBSOCKET_API}}}.execute-api.${{AWS::Region}}"
+                                            f".${{AWS::URLSuffix}}/{stage}/"}}
+    return {}
+
+
+def manage_connections_statement() -> dict[str, Any]:
+    return {"Sid": "ManageConnections", "Effect": "Allow", "Action": ["execute-api:ManageConnections"],
+            "Resource": [{"Fn::Sub": f"arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:"
+                                     f"${{{WEBSOCKET_API}}}/*/*/@connections/*"}]}
 
 
 def _schedule_event(name: str, expression: str) -> dict[str, Any]:
@@ -304,10 +387,13 @@ def extend(chalice_template: dict[str, Any], app: Chalice) -> dict[str, Any]:
             f"messages are in the {key} dead-letter queue: they failed {spec.max_receive_count} times",
             "AWS/SQS", "ApproximateNumberOfMessagesVisible",
             [{"Name": "QueueName", "Value": get_att(dlq_logical_id(key), "QueueName")}], statistic="Maximum")
-    added.update(cognito_resources())
+    added.update(cognito_resources(resources["RestAPI"]["Properties"].get("StageName", "v1")))
+    added.update(websocket_resources(resources))
     added[ALARM_TOPIC] = {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": f"weitao-{settings.stage}-alarms"}}
     outputs.update({"UserPoolId": {"Value": {"Ref": USER_POOL}},
                     "UserPoolClientId": {"Value": {"Ref": USER_POOL_CLIENT}},
+                    "ConsoleUserPoolClientId": {"Value": {"Ref": CONSOLE_CLIENT}},
+                    "ConsoleSignInDomain": {"Value": console_domain_url()},
                     "AlarmTopicArn": {"Value": {"Ref": ALARM_TOPIC}}})
 
     security = template_api(resources)["securityDefinitions"][AUTHORIZER_NAME]
@@ -320,6 +406,10 @@ def extend(chalice_template: dict[str, Any], app: Chalice) -> dict[str, Any]:
         props = function["Properties"]
         props["FunctionName"] = function_name(info.name)
         props["Environment"]["Variables"]["COGNITO_USER_POOL_ARN"] = get_att(USER_POOL)
+        props["Environment"]["Variables"].update(websocket_environment(info.name, resources))
+        props["Tracing"] = "Active"  # X-Ray; Powertools' Tracer adds the boto3 and DynamoDB subsegments
+        if info.name == "api_handler":  # the web console's Hosted UI sign-in (chalicelib.api.console)
+            props["Environment"]["Variables"]["COGNITO_DOMAIN"] = console_domain_url()
         log_group = info.logical_id + "LogGroup"
         added[log_group] = {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Delete", "Properties": {
             "LogGroupName": f"/aws/lambda/{function_name(info.name)}", "RetentionInDays": LOG_RETENTION_DAYS}}
@@ -339,7 +429,20 @@ def extend(chalice_template: dict[str, Any], app: Chalice) -> dict[str, Any]:
             "AWS/Lambda", "Errors", [{"Name": "FunctionName", "Value": {"Ref": info.logical_id}}])
         role = props["Role"]["Fn::GetAtt"][0]
         document = resources[role]["Properties"]["Policies"][0]["PolicyDocument"]
-        document["Statement"] = [*document["Statement"], *grant_statements(info.name, info.queue_key)]
+        document["Statement"] = [*document["Statement"], *grant_statements(info.name, info.queue_key), XRAY_WRITE]
+        if info.name == PUSH_FUNCTION:
+            document["Statement"].append(manage_connections_statement())
+        if info.name == "api_handler":
+            document["Statement"].append({"Sid": "FindConsoleClient", "Effect": "Allow", "Resource": get_att(USER_POOL),
+                                          "Action": ["cognito-idp:ListUserPoolClients"]})
+
+    parameters, conditions, subscription = alarm_email_resources(ALARM_TOPIC)
+    template.setdefault("Parameters", {}).update(parameters)
+    template.setdefault("Conditions", {}).update(conditions)
+    added.update(subscription)
+    added[DASHBOARD] = dashboard_resource(
+        "weitao", {key: (queue_logical_id(key), dlq_logical_id(key)) for key in QUEUES},
+        [info.logical_id for info in app_functions(app)])
 
     clash = set(added) & set(resources)
     if clash:

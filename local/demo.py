@@ -25,6 +25,7 @@ Run it once per `make run` (state lives in the in-memory moto); ``DEMO_FANS``,
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import random
@@ -473,7 +474,11 @@ def queue_empty(name: str) -> bool:
     return all(int(v) == 0 for v in attributes.values())
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    # Only usage to parse: where the stack is comes from `make run` (.local-run.json) and PORT.
+    argparse.ArgumentParser(prog="python -m local.demo", description=__doc__.splitlines()[0],
+                            epilog="Environment: PORT (default 8000), the port `make run` serves."
+                            ).parse_args(argv)
     port = os.environ.get("PORT", "8000")
     api_base = f"http://127.0.0.1:{port}"
     if not RUN_STATE_FILE.exists():

@@ -4,7 +4,9 @@ It starts the very job the monthly schedule starts (``POST /ops/grading/runs`` a
 operator, to the API ``make run`` serves), draws a progress bar from
 ``GET /ops/grading/runs/{month}`` while the stack's workers run the shards, and prints
 the summary: accounts per tier before and after, promotions, demotions and the
-transition matrix. ``--api`` points elsewhere (default: the running ``make run``).
+transition matrix. ``--api`` points elsewhere (default: the running ``make run``); a
+deployed API needs an operator's Cognito ID token in ``WEITAO_TOKEN`` (locally an
+operator's dev token is made when it is unset).
 """
 
 from __future__ import annotations
@@ -70,9 +72,12 @@ def format_summary(month: str, summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def watch(month: str, api: str, interval: float = 0.5, out: TextIO = sys.stdout) -> int:
+TOKEN_VARIABLE = "WEITAO_TOKEN"
+
+
+def watch(month: str, api: str, interval: float = 0.5, out: TextIO = sys.stdout, token: str | None = None) -> int:
     """Start (or resume) the month's run, show its progress until done, print the summary; the exit code."""
-    token = issue_dev_token("grading-cli", ["operator"])
+    token = token or issue_dev_token("grading-cli", ["operator"])
     try:
         status, run = _call("POST", f"{api}/ops/grading/runs", token, {"month": month})
     except urllib.error.URLError as error:
@@ -104,8 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("month", help="the month to grade, YYYY-MM (its 1st, Asia/Shanghai, must have begun)")
     parser.add_argument("--api", default=None, help="the API to call (default: the running `make run`)")
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between progress reads")
+    parser.epilog = f"Environment: {TOKEN_VARIABLE}, an operator's bearer token (needed for a deployed API)."
     args = parser.parse_args(argv)
-    return watch(args.month, args.api or default_api(), args.interval)
+    return watch(args.month, args.api or default_api(), args.interval, token=os.environ.get(TOKEN_VARIABLE))
 
 
 if __name__ == "__main__":

@@ -32,10 +32,14 @@ def main() -> int:
     server = create_server(app, local_config(), "127.0.0.1", port)
     workers = Workers(app)
     workers.start()
+    from local.ws_bridge import Bridge
+
+    bridge = Bridge(app, "127.0.0.1", int(os.environ.get("WS_PORT", port + 1))).start()
     http = threading.Thread(target=server.serve_forever, daemon=True, name="http")
     http.start()
     RUN_STATE_FILE.write_text(json.dumps({"api": f"http://127.0.0.1:{port}", "moto": endpoint, "pid": os.getpid()}))
     print(f"moto (AWS APIs) on {endpoint}", flush=True)
+    print(f"WebSocket on ws://127.0.0.1:{bridge.port}/  (?ticket=... or ?token=<JWT>)", flush=True)
     print(f"API on http://127.0.0.1:{port}  (healthy after {time.monotonic() - started:.1f}s; Ctrl-C stops)",
           flush=True)
     stop = threading.Event()
@@ -44,6 +48,7 @@ def main() -> int:
     stop.wait()
     print("stopping...", flush=True)
     RUN_STATE_FILE.unlink(missing_ok=True)
+    bridge.stop()
     workers.stop()
     server.shutdown()
     moto.stop()

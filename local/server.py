@@ -3,10 +3,15 @@
 Chalice's local gateway refuses an unknown route (403, like API Gateway's "Missing
 Authentication Token") before the app and its middleware run, with a body of its own.
 This handler rewrites such refusals into ``{"error": {...}}`` so every error a client
-of ``make run`` sees has one shape; errors the app writes pass through untouched.
+of ``make run`` sees has one shape; errors the app writes pass through untouched. The
+errors ``http.server`` writes itself (a bad request line, 414, 431, 501) get the same
+shape, and a raw UTF-8 request target is read as UTF-8, as API Gateway reads it
+(``http.server`` decodes it as latin-1, so ``?q=小米`` would arrive as mojibake).
 """
 
 from __future__ import annotations
+
+import re
 
 from chalice.app import Chalice
 from chalice.config import Config
@@ -20,7 +25,13 @@ from chalice.local import (
     ThreadedHTTPServer,
 )
 
+from chalicelib.api.http import error_response
 from chalicelib.api.middleware import in_error_shape
+
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+_SERVER_ERROR_CODES = {400: "bad_request", 408: "request_timeout", 414: "uri_too_long",
+                       431: "request_header_fields_too_large", 501: "not_implemented",
+                       505: "http_version_not_supported"}
 
 
 class ApiRequestHandler(ChaliceRequestHandler):
@@ -45,6 +56,46 @@ class ApiRequestHandler(ChaliceRequestHandler):
                 raise  # a response was already started: nothing sane to add
             self._send_error_response(ForbiddenError({"x-amzn-ErrorType": "UnauthorizedException"}, b""))
 
+    def parse_request(self) -> bool:
+        raw = self.raw_requestline
+        # http.server splits the latin-1 text of the line on any whitespace, and UTF-8 bytes
+        # hold some (NEL is 0x85): parse an ASCII line, then put back the real target.
+        self.raw_requestline = _NON_ASCII.sub(lambda byte: b"%%%02X" % byte.group()[0], raw)
+        if not super().parse_request():
+            return False
+        if raw != self.raw_requestline:
+            path, sep, query = re.split(rb"[ \t]+", raw.strip())[1].partition(b"?")
+            try:
+                query.decode("utf-8")
+                # The path as API Gateway passes it (decoded); the query stays percent-encoded
+                # for the gateway's parse_qs, which decodes it as UTF-8.
+                self.path = path.decode("utf-8") + sep.decode() + _NON_ASCII.sub(
+                    lambda byte: b"%%%02X" % byte.group()[0], query).decode("ascii")
+            except UnicodeDecodeError:
+                self.send_error(400, "the request target is not valid UTF-8")
+                return False
+        return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """``http.server``'s own refusals, in the API.md error shape instead of an HTML page."""
+        short, _ = self.responses.get(code, ("error", ""))
+        text = (message or short).encode("ascii", "backslashreplace").decode("ascii")
+        shaped = error_response(code, _SERVER_ERROR_CODES.get(code, "error"), text)
+        body = shaped.body.encode("utf-8") if isinstance(shaped.body, str) else bytes(shaped.body)
+        self.log_error("code %d, message %s", code, text)
+        # A line too broken to name its version counts as HTTP/0.9, which gets no status
+        # line and no headers: answer it as HTTP/1.0, so the client sees the status and JSON.
+        if self.request_version == "HTTP/0.9":
+            self.request_version = "HTTP/1.0"
+        self.send_response(code, short)
+        for name, value in shaped.headers.items():
+            self.send_header(name, value)
+        self.send_header("Connection", "close")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(body)
+        self.close_connection = True
     def _parse_payload(self):  # type: ignore[no-untyped-def]
         headers, body = super()._parse_payload()
         # dict(self.headers) keeps one of repeated header lines; join them as RFC 9110 does,

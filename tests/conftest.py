@@ -8,6 +8,7 @@ the port is chosen here; the server itself starts only for a test outside
 from __future__ import annotations
 
 import json
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,7 @@ def _free_port() -> int:
 _PORT = _free_port()
 ENDPOINT = f"http://127.0.0.1:{_PORT}"
 point_at(ENDPOINT)
+os.environ.setdefault("LONG_POLL_CAP_S", "0.5")  # fuzzed GET /me/events?wait= must not hold the suite
 _UNIT = Path(__file__).resolve().parent / "unit"
 _servers: list[Any] = []
 

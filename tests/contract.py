@@ -64,7 +64,8 @@ class Contract:
         media_type = next(iter(content))
         if media_type != "application/json":
             actual = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-            return problems + ([] if actual.startswith(media_type) else [f"{where}: Content-Type {actual!r}"])
+            allowed = any(actual.startswith(media) for media in content)
+            return problems + ([] if allowed else [f"{where}: Content-Type {actual!r}"])
         try:
             body = json.loads(text)
         except ValueError:

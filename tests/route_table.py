@@ -74,7 +74,7 @@ ROUTES: dict[str, Rule] = {
     "PUT /accounts/{account_id}/labels/{label}": Rule(OPERATOR),
     "DELETE /accounts/{account_id}/labels/{label}": Rule(OPERATOR),
     # Following and fan groups
-    "PUT /me/following/{account_id}": Rule(ANY_USER),
+    "PUT /me/following/{account_id}": Rule(ANY_USER - OWNER),  # an owner may not follow their own account
     "DELETE /me/following/{account_id}": Rule(ANY_USER),
     "GET /me/following": Rule(ANY_USER),
     "GET /accounts/{account_id}/followers": Rule(OWNER),
@@ -154,6 +154,72 @@ ROUTES.update({
 })
 
 
+def _signal_batch(world: World) -> dict[str, Any]:
+    from chalicelib.domain import clock
+
+    return {"signals": [{"user_id": f"buyer-{world.n}", "account_id": world.account_id, "kind": "purchase",
+                         "at": clock.rfc3339(clock.now())}]}
+
+
+def _pick(world: World) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from chalicelib.domain import clock
+
+    return {"until": clock.rfc3339(clock.now() + timedelta(days=1))}
+
+
+def _suggestion_run(api: Any, world: World) -> None:
+    """A finished related-accounts run named like the world's month (any id will do)."""
+    from datetime import UTC, datetime
+
+    from chalicelib.store.discovery import SuggestionRunModel, create_run
+
+    summary = {"accounts": 0, "with_related": 0, "related_entries": 0, "sampled_followers": 0, "store_calls": 0,
+               "store_calls_per_account": 0.0, "popular_lists": 0}
+    create_run(SuggestionRunModel(world.month, status="done", started_at=datetime.now(UTC), segments=1,
+                                  summary=summary))
+
+
+# Discovery: suggestions are the caller's own; signals, runs and hot-list picks are operators'.
+ROUTES.update({
+    "GET /me/suggestions": Rule(ANY_USER),
+    "DELETE /me/suggestions/{account_id}": Rule(ANY_USER),
+    "GET /accounts/{account_id}/related": Rule(ANY_USER),
+    "POST /ops/signals": Rule(OPERATOR, body=_signal_batch),
+    "POST /ops/suggestions/runs": Rule(OPERATOR),
+    "GET /ops/suggestions/runs/{run_id}": Rule(OPERATOR, params={"run_id": "month"}, given=_suggestion_run),
+    "PUT /ops/hot/picks/{post_id}": Rule(OPERATOR, params={"post_id": "published_id"}, body=_pick),
+    "DELETE /ops/hot/picks/{post_id}": Rule(OPERATOR, params={"post_id": "published_id"}),
+})
+
+
+def _listing_events(world: World) -> dict[str, Any]:
+    from chalicelib.domain import clock
+
+    return {"events": [{"account_id": world.account_id, "product_id": f"sku-{world.n}", "title": "羊毛大衣",
+                        "image": "https://img.example.com/coat.jpg", "price": 399,
+                        "listed_at": clock.rfc3339(clock.now())}]}
+
+
+# Auto 上新: only the shop platform's integration role (operators) reports listings.
+ROUTES.update({
+    "POST /ops/products": Rule(OPERATOR, body=_listing_events),
+})
+
+
+# Notifications and realtime: every user has their own.
+ROUTES.update({
+    "GET /me/notifications": Rule(ANY_USER, query="type=like"),
+    "GET /me/notifications/unread": Rule(ANY_USER),
+    "POST /me/notifications/read": Rule(ANY_USER, body=lambda w: {}),
+    "GET /me/notification-settings": Rule(ANY_USER),
+    "PUT /me/notification-settings": Rule(ANY_USER, body=lambda w: {"muted": ["like"]}),
+    "POST /me/realtime/tickets": Rule(ANY_USER),
+    "GET /me/events": Rule(ANY_USER, query="wait=0"),
+})
+
+
 def route_key(method: str, path: str) -> str:
     return f"{method.upper()} {path}"
 
@@ -180,3 +246,19 @@ def path_for(path: str, rule: Rule, world: World) -> str:
 
 def _names(path: str) -> list[str]:
     return [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
+
+
+def _console_file(api: Any, world: World) -> None:
+    world.console_file = "app.js"  # type: ignore[attr-defined]
+
+
+# The console (no token: the page asks for one), its schemas and dev sign-in; the fan distribution.
+ROUTES.update({
+    "GET /console": Rule(PUBLIC),
+    "GET /console/{path}": Rule(PUBLIC, params={"path": "console_file"}, given=_console_file),
+    "GET /console/config.json": Rule(PUBLIC),
+    "GET /schemas/posts": Rule(PUBLIC),
+    "POST /local/tokens": Rule(PUBLIC, body=lambda w: {"user_id": f"dev-{w.n}", "roles": []}),
+    "GET /me/accounts": Rule(ANY_USER),
+    "GET /accounts/{account_id}/fans": Rule(OWNER),
+})

@@ -28,7 +28,7 @@ def search_accounts(call: Call) -> dict[str, Any]:
 
 @endpoint(bp, "/accounts/{account_id}", "GET", "Read an account", response="account_view")
 def get_account(call: Call, account_id: str) -> dict[str, Any]:
-    return accounts.get_account(account_id)
+    return accounts.get_account(account_id, call.principal)
 
 
 @endpoint(bp, "/accounts/{account_id}", "PATCH", "Change an account (owner)", request_schema="account_update",
@@ -45,3 +45,9 @@ def grant_label(call: Call, account_id: str, label: str) -> dict[str, Any]:
 @endpoint(bp, "/accounts/{account_id}/labels/{label}", "DELETE", "Withdraw a label (operator)", response="account_view")
 def withdraw_label(call: Call, account_id: str, label: str) -> dict[str, Any]:
     return accounts.set_label(call.principal, account_id, label, granted=False)
+
+
+@endpoint(bp, "/me/accounts", "GET", "The accounts the caller owns", query=("limit", "cursor"),
+          response="account_list")
+def my_accounts(call: Call) -> dict[str, Any]:
+    return accounts.my_accounts(call.principal, parse_limit(call.query("limit")), call.query("cursor"))

@@ -43,7 +43,7 @@ def vote(call: Call, post_id: str) -> Reply:
 
 
 @endpoint(bp, "/accounts/{account_id}/buyer-shows", "POST", "Send a buyer show to an account (held for moderation)",
-          request_schema="posts/buyer_show", statuses=(202,), response="post_view", idempotent=True)
+          request_schema="posts/buyer_show", statuses=(202, 409), response="post_view", idempotent=True)
 def submit_buyer_show(call: Call, account_id: str) -> Reply:
     return Reply(buyer_shows.submit(call.principal, account_id, call.json(), call.header("Idempotency-Key"),
                                     call.lambda_context), 202)

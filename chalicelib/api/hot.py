@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api.http import Call, endpoint
+from chalicelib.api.http import Call, Reply, endpoint
 from chalicelib.domain.cursor import parse_limit
 from chalicelib.services import hot_list
 
@@ -18,3 +18,16 @@ bp = Blueprint(__name__)
 def read_hot_list(call: Call) -> dict[str, Any]:
     return hot_list.hot_list(call.principal, call.query("category"), parse_limit(call.query("limit")),
                              call.query("cursor"))
+
+
+@endpoint(bp, "/ops/hot/picks/{post_id}", "PUT", "Pin a published post into the hot list until a time (operator)",
+          request_schema="hot_pick", statuses=(200, 409), response="hot_pick_view")
+def pick_hot_post(call: Call, post_id: str) -> dict[str, Any]:
+    call.principal.require("operator")
+    return hot_list.pick(call.principal, post_id, call.json())
+
+
+@endpoint(bp, "/ops/hot/picks/{post_id}", "DELETE", "End a hot-list pick (operator)", statuses=(204,))
+def unpick_hot_post(call: Call, post_id: str) -> Reply:
+    hot_list.unpick(call.principal, post_id)
+    return Reply(None, 204)

@@ -179,7 +179,8 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, *, public: boo
     operationId and its module the tag.
     """
     extra = () if public else (401, 403, 404)
-    documented = tuple(sorted({*statuses, 400, *extra, *((413, 415) if request_schema else ())}))
+    # 500: an internal failure answers with the error body too (its request_id is what support needs).
+    documented = tuple(sorted({*statuses, 400, 500, *extra, *((413, 415) if request_schema else ())}))
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         ENDPOINTS.append(EndpointDoc(path, method, summary, public, request_schema, documented, query, media_type,

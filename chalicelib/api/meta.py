@@ -19,7 +19,8 @@ bp = Blueprint(__name__)
 
 _STATUS_TEXT = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Invalid input",
                 401: "No or bad token", 403: "Not allowed", 404: "Not found", 409: "Conflict",
-                413: "Body too large", 415: "Body must be JSON", 429: "Quota or rate limit"}
+                413: "Body too large", 415: "Body must be JSON", 429: "Quota or rate limit", 412: "Stale version",
+                500: "Internal error (the body names the request id)"}
 _QUERY_SCHEMAS = {"limit": {"type": "integer", "minimum": 1, "maximum": 100}}
 
 
@@ -58,7 +59,9 @@ _TAGS = {"meta": "The document, its reference page, liveness", "accounts": "Acco
          "following": "Following (关注) and fan groups", "posts": "Posts (微淘内容)", "feed": "The home feed",
          "engagement": "Likes, comments, votes, buyer shows", "moderation": "Moderation (审核) and the audit trail",
          "grading": "Grading (分层) runs and grades", "stats": "An account's stats", "hot": "The hot list (精选热榜)",
-         "ops": "Run-time configuration"}
+         "ops": "Run-time configuration", "fans": "Fan distribution (粉丝分布)",
+         "console": "The web console (商家后台 · 审核台 · 运营台) and what it loads",
+         "local_tokens": "Local dev sign-in (AUTH_MODE=hs256 only, never deployed)"}
 _RETRY_AFTER = {"description": "Seconds to wait before retrying", "schema": {"type": "integer", "minimum": 0}}
 _IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": False,
                     "description": "A retry with the same key and body returns the first result instead of a "
@@ -84,13 +87,14 @@ def _response(doc: EndpointDoc, status: int) -> dict[str, Any]:
     response: dict[str, Any] = {"description": _STATUS_TEXT.get(status, ""), "headers": {"X-Request-Id": _REQUEST_ID}}
     if status == 429:
         response["headers"]["Retry-After"] = _RETRY_AFTER
-    if status == 204:
+    if status in (204, 304):  # no body (304: revalidated, the client keeps its copy)
         return response
     if status >= 400:
         schema: dict[str, Any] = {"$ref": "#/components/schemas/error"}
         response["content"] = {"application/json": {"schema": schema}}
     elif doc.media_type != "application/json":
-        response["content"] = {doc.media_type: {"schema": {"type": "string"}}}
+        # A route serving files names each type it may answer with ("text/html, text/css").
+        response["content"] = {media: {"schema": {"type": "string"}} for media in doc.media_type.split(", ")}
     else:
         assert doc.response_schema, f"{doc.method} {doc.path} declares no response schema"
         response["content"] = {"application/json": {"schema": {

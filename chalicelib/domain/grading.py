@@ -22,7 +22,7 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -395,6 +395,31 @@ def check_runnable(run_id: str, now: datetime, max_age_days: int) -> None:
         raise InvalidInput(f"{run_id} is too old to grade: the fan activity of its window is kept "
                            f"only {max_age_days} days after {cutoff.isoformat()}",
                            details=[{"pointer": "/month", "message": "is too old"}])
+
+
+def tier_change_mark(at: datetime, previous_tier: str) -> str:
+    """How a tier change is kept on the account: ``<epoch ms, 13 digits>#<tier before the change>``."""
+    return f"{int(at.timestamp() * 1000):013d}#{previous_tier}"
+
+
+def tier_at(current_tier: str, changes: Sequence[str] | None, instant: datetime) -> str:
+    """The tier an account had at ``instant``: the tier before its first change after it, else today's.
+
+    A run grades accounts as they stood when it started, however late its shards scan.
+
+    Examples
+    --------
+    >>> from datetime import UTC
+    >>> moved = [tier_change_mark(datetime(2026, 11, 2, tzinfo=UTC), "W3")]
+    >>> tier_at("H1", moved, datetime(2026, 11, 1, tzinfo=UTC)), tier_at("H1", moved, datetime(2026, 11, 3, tzinfo=UTC))
+    ('W3', 'H1')
+    """
+    after = int(instant.timestamp() * 1000)
+    for mark in changes or ():
+        at, _, previous = mark.partition("#")
+        if int(at) > after:
+            return previous
+    return current_tier
 
 
 def shard_count(items: int, per_shard: int, maximum: int) -> int:

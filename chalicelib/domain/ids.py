@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import datetime
 
@@ -22,3 +23,9 @@ def new_id(at: datetime) -> str:
     """A 26-character id whose lexical order is the order of ``at``."""
     millis = epoch_millis(at)
     return _encode(millis, 10) + _encode(int.from_bytes(os.urandom(10), "big"), 16)
+
+
+def derived_id(at: datetime, seed: str) -> str:
+    """Like :func:`new_id`, but the same for the same ``at`` and ``seed`` (a retried create makes one item)."""
+    millis = int(at.timestamp() * 1000)
+    return _encode(millis, 10) + _encode(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:10], "big"), 16)

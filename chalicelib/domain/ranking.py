@@ -78,6 +78,12 @@ def may_enter(status: str, tier: str, targeted: bool = False) -> bool:
     return hot_list_eligible(tier)
 
 
+def may_be_picked(status: str, tier: str, targeted: bool = False) -> bool:
+    """An operator's pick (人工精选) overrides tier eligibility, never the exclusions: published, not H1,
+    not limited to fan groups."""
+    return not targeted and status == "published" and tier != PENALTY_TIER and tier in tier_config()["tiers"]
+
+
 def engagement(candidate: Candidate, config: HotListConfig) -> float:
     w = config.weights
     return (w.get("reads", 0) * candidate.reads + w.get("likes", 0) * candidate.likes

@@ -10,9 +10,10 @@ did not exist (404), so no route tells a stranger that it does.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 
-def may_see(status: str, audience_groups: Iterable[str] | None, *, privileged: bool,
+def may_see(status: str, audience_groups: Iterable[Any] | None, *, privileged: bool,
             member_groups: Iterable[str] | None) -> bool:
     """Whether a caller sees a post.
 
@@ -42,6 +43,6 @@ def may_see(status: str, audience_groups: Iterable[str] | None, *, privileged: b
     return not groups or bool(groups & set(member_groups or ()))
 
 
-def is_targeted(audience_groups: Iterable[str] | None) -> bool:
+def is_targeted(audience_groups: Iterable[Any] | None) -> bool:
     """A post limited to fan groups: never in a public ranking."""
     return bool(list(audience_groups or ()))

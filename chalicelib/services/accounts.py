@@ -32,11 +32,12 @@ def create_account(principal: Principal, body: Any) -> dict[str, Any]:
         labels={"official"} if body["kind"] == "official" else None, tier=NEW_ACCOUNT_TIER,
         follower_count=0, created_at=now,
     )
-    return account_view(store.create_account(account))
+    return account_view(store.create_account(account), for_owner=True)
 
 
-def get_account(account_id: str) -> dict[str, Any]:
-    return account_view(store.get_account(account_id))
+def get_account(account_id: str, principal: Principal | None = None) -> dict[str, Any]:
+    account = store.get_account(account_id)
+    return account_view(account, for_owner=principal is not None and account.owner_id == principal.user_id)
 
 
 def owned_account(principal: Principal, account_id: str) -> store.AccountModel:
@@ -59,7 +60,7 @@ def update_account(principal: Principal, account_id: str, body: Any) -> dict[str
     changes = validate("account_update", body)
     check_account_names(changes)
     account = owned_account(principal, account_id)
-    return account_view(store.update_account(account, changes))
+    return account_view(store.update_account(account, changes), for_owner=True)
 
 
 def search_accounts(principal: Principal, prefix: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
@@ -86,3 +87,11 @@ def set_label(principal: Principal, account_id: str, label: str, granted: bool) 
     if label not in LABELS:
         raise NotFound(f"unknown label {label!r}; labels are {', '.join(LABELS)}")
     return account_view(store.set_label(account_id, label, granted))
+
+
+def my_accounts(principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
+    """The accounts the caller owns (the merchant console's account switcher)."""
+    scope = cursor_scope("/me/accounts", principal.user_id)
+    position = decode_cursor(cursor, ("owner_id", "account_id"), scope)
+    items, last = store.accounts_of_owner(principal.user_id, limit, position)
+    return {"items": [account_view(a) for a in items], "next_cursor": encode_cursor(last, scope) if last else None}

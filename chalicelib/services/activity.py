@@ -23,7 +23,7 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.posts import PUBLISHED
 from chalicelib.observability import logger
 from chalicelib.store import activity as store
-from chalicelib.store import queues
+from chalicelib.store import fan_counts, queues
 from chalicelib.store.posts import PostModel
 
 
@@ -80,5 +80,7 @@ def apply_batch(records: Iterable[tuple[str, str]]) -> dict[str, int]:
             continue
         messages.append(message if message.message_id else dataclasses.replace(message, message_id=sqs_id))
     fans = store.followers_among(fan_candidates(messages))
-    written = store.apply_units(activity_units(messages, fans), plan_activity(messages, fans).fan_days)
-    return {"messages": len(messages), "dropped": dropped, **written}
+    fan_days = plan_activity(messages, fans).fan_days
+    written = store.apply_units(activity_units(messages, fans), fan_days)
+    moved = fan_counts.record_active_days(fan_days)
+    return {"messages": len(messages), "dropped": dropped, **written, "fans_moved": moved}

@@ -33,7 +33,7 @@ from chalicelib.domain.posts import (
 )
 from chalicelib.domain.ranking import hot_list_config
 from chalicelib.domain.tiers import PENALTY_TIER
-from chalicelib.services import activity
+from chalicelib.services import activity, notifications
 from chalicelib.services.idempotency import check_idempotency_key, idempotent_create, run_once
 from chalicelib.services.post_events import BuyerShowPushed
 from chalicelib.services.posts import send_to_moderation
@@ -133,6 +133,8 @@ def feature(principal: Principal, post_id: str) -> dict[str, Any]:
                        details=[{"pointer": "/post_id", "message": f"post is {post.status}"
                                  + ("" if post.fan_submission else " and not a fan's buyer show")}])
     now = clock.now()
+    if post.featured_at is None:
+        notifications.buyer_show(post.account_id, post_id, "featured", post.author_id)
     store.feature(post, now)
     day = clock.day_of(now)
     if post.feed_key is None and activity_store.claim_featured_push(post.account_id, day, post_id):

@@ -11,7 +11,7 @@ from chalicelib.domain.engagement import check_vote, is_winning_floor, listed_on
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.names import is_blank
-from chalicelib.services import activity
+from chalicelib.services import activity, notifications, realtime
 from chalicelib.services.comment_moderation import check_comment
 from chalicelib.services.posts import visible_post
 from chalicelib.store import engagement as store
@@ -29,13 +29,16 @@ def like(principal: Principal, post_id: str) -> dict[str, Any]:
     post = _published(principal, post_id)
     if store.add_like(post_id, principal.user_id, clock.now()):
         activity.record_engagement(principal.user_id, post.account_id, "likes")
+        notifications.liked(post.account_id, post_id, principal.user_id)
+        realtime.post_changed(post_id)
     return {"post_id": post_id, "liked": True, "likes": int(get_post(post_id, consistent=True).likes)}
 
 
 def unlike(principal: Principal, post_id: str) -> None:
     """Take a like back (idempotent); a post the caller cannot see is a 404 here too."""
     _published(principal, post_id)
-    store.remove_like(post_id, principal.user_id)
+    if store.remove_like(post_id, principal.user_id):
+        realtime.post_changed(post_id)
 
 
 def comment_view(comment: store.CommentModel) -> dict[str, Any]:
@@ -60,6 +63,10 @@ def comment(principal: Principal, post_id: str, body: Any) -> dict[str, Any]:
                               created_at=now, winner=winner)
     store.insert_comment(item, listed_winner=winner and listed_on_post(contest or {}, floor))
     activity.record_engagement(principal.user_id, post.account_id, "comments")
+    notifications.commented(post.account_id, post_id, principal.user_id, item.comment_id, floor, text)
+    if winner:
+        notifications.contest_won(post.account_id, post_id, principal.user_id, floor)
+    realtime.post_changed(post_id)
     return comment_view(item)
 
 
@@ -85,5 +92,7 @@ def vote(principal: Principal, post_id: str, body: Any) -> dict[str, Any]:
         store.start_tallies(post_id, len(poll["options"]))
     store.add_vote(post_id, principal.user_id, option, clock.now())
     activity.record_engagement(principal.user_id, post.account_id, "votes")
+    notifications.voted(post.account_id, post_id, principal.user_id)
+    realtime.post_changed(post_id)
     tallies: list[Any] = get_post(post_id, consistent=True).votes or []
     return {"post_id": post_id, "option": option, "votes": [int(n) for n in tallies]}

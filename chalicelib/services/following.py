@@ -9,8 +9,8 @@ from chalicelib.auth import Principal
 from chalicelib.config import settings
 from chalicelib.domain import clock
 from chalicelib.domain.cursor import cursor_scope, decode_cursor, encode_cursor
-from chalicelib.domain.errors import InvalidInput
-from chalicelib.services import activity, delivery_switch
+from chalicelib.domain.errors import Forbidden, InvalidInput
+from chalicelib.services import activity, delivery_switch, notifications
 from chalicelib.services.accounts import owner_only_account
 from chalicelib.services.representations import account_view
 from chalicelib.store import follows, inbox
@@ -25,11 +25,12 @@ def follow(principal: Principal, account_id: str) -> dict[str, Any]:
     account = get_account(account_id)
     if account.owner_id == principal.user_id:
         # An owner following their own account would count as a fan and take its own posts into the feed.
-        raise InvalidInput("you cannot follow an account you own",
-                           details=[{"pointer": "/account_id", "message": "is your own account"}])
+        raise Forbidden("you cannot follow an account you own",
+                           details=[{"pointer": "/path/account_id", "message": "is your own account"}])
     now = clock.now()
     if follows.follow(account_id, principal.user_id, now, int(account.follower_count)):
         activity.record_follow_change(principal.user_id, account_id, followed=True)
+        notifications.followed(account_id, principal.user_id)
         backfill(principal.user_id, account_id)
         account = get_account(account_id)
         delivery_switch.after_follow(principal.user_id, account_id, now, int(account.follower_count))

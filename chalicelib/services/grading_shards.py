@@ -35,10 +35,11 @@ from chalicelib.domain.grading import (
     metrics_from,
     status_for,
     tally_day,
+    tier_at,
 )
 from chalicelib.domain.messages import GradingShardMessage
 from chalicelib.observability import ACCOUNTS_GRADED, count
-from chalicelib.services import grading
+from chalicelib.services import grading, notifications
 from chalicelib.store import grading as store
 
 T = TypeVar("T")
@@ -135,7 +136,7 @@ def map_shard(run: store.GradingRunModel, source: str, segment: int) -> dict[str
     attempt = secrets.token_hex(4)
     writer = ChunkWriter(run, source, segment, attempt)
     if source == "accounts":
-        rows = _map_accounts(writer, segment, total)
+        rows = _map_accounts(writer, segment, total, run.started_at)
     elif source == "days":
         rows = _map_days(writer, _window(run), segment, total)
     elif source == "fans":
@@ -155,12 +156,14 @@ def _epoch(serialized: str | None) -> float:
     return datetime.strptime(serialized, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
 
 
-def _map_accounts(writer: ChunkWriter, segment: int, total: int) -> int:
+def _map_accounts(writer: ChunkWriter, segment: int, total: int, started_at: datetime) -> int:
     rows = 0
     for page in store.scan_accounts(segment, total, SCAN_PAGE_LIMIT):
-        for account_id, tier, status, followers, created_at, graded_month in page:
+        for account_id, tier, status, followers, created_at, graded_month, changes in page:
             rows += 1
-            writer.add(account_id, [account_id, tier, status, followers, _epoch(created_at), graded_month])
+            # The tier as it stood when the run started (a move to H1 or back since is not this run's).
+            writer.add(account_id, [account_id, tier_at(tier, changes, started_at), status, followers,
+                                    _epoch(created_at), graded_month])
     return rows
 
 
@@ -297,10 +300,15 @@ def reduce_shard(run: store.GradingRunModel, bucket: int) -> dict[str, Any]:
         store.write_records(records)
         outcomes = _in_parallel(store.apply_grade, changes)
         month_summary.not_applied = outcomes.count(store.SUPERSEDED)
+        notifications.graded(run.run_id, "monthly", [(c[0], c[2], c[1], c[3]) for c, outcome in zip(
+            changes, outcomes, strict=True) if outcome != store.SUPERSEDED and c[1] != c[2]])
         summary = month_summary.to_json()
     else:
         store.write_snapshots(snapshots)
-        week_summary.changed = sum(_in_parallel(store.refresh_status, changes))
+        refreshed = _in_parallel(store.refresh_status, changes)
+        week_summary.changed = sum(refreshed)
+        notifications.graded(run.run_id, "weekly", [(c[0], c[1], None, c[2]) for c, done in zip(
+            changes, refreshed, strict=True) if done])
         summary = week_summary.to_json()
     committed = store.commit_shard(run.run_id, f"reduce:{bucket:04d}", clock.now(), rows=len(accounts),
                                    summary=summary)

@@ -17,9 +17,12 @@ from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.posts import FINAL_STATUSES, PENDING_REVIEW, QUEUE_REVIEW
 from chalicelib.domain.tiers import NEW_ACCOUNT_TIER, PENALTY_TIER
 from chalicelib.observability import logger
+from chalicelib.services import notifications
 from chalicelib.services.pipeline import publish
+from chalicelib.services.post_events import PostRejected
 from chalicelib.services.representations import account_view, post_view
 from chalicelib.services.strikes import active_strikes, enforce_strike_limit, strike_rule
+from chalicelib.services.subscribers import notify
 from chalicelib.store import audit, strikes
 from chalicelib.store.accounts import get_account
 from chalicelib.store.posts import PostModel, get_post, queue_page, rejection_actions
@@ -69,6 +72,8 @@ def decide(principal: Principal, post_id: str, body: Any) -> dict[str, Any]:
         # only while the post is held, so a second moderator's approval gets a 409.
         if not publish(post, results, entry=entry, held_only=True):
             raise Conflict(f"post {post_id} was decided meanwhile")
+        if not post.fan_submission:
+            notifications.moderated(post.account_id, post_id, "approved")
     else:
         violation = body.get("violation", True)
         entry = audit.audit_entry(post.account_id, "reject", principal.user_id, reason, now, post_id=post_id,
@@ -78,7 +83,9 @@ def decide(principal: Principal, post_id: str, body: Any) -> dict[str, Any]:
         actions = rejection_actions(f"moderator_decision: {reason}", results)
         if not audit.decide_held_post(post, actions, entry, strike):
             raise Conflict(f"post {post_id} was decided meanwhile")
+        notify.post_rejected(PostRejected(post, now, reason=reason))  # a moderator's rejection emits no event
         if strike is not None:
+            notifications.penalised(post.account_id, "strike", post_id, reason, post_id)
             enforce_strike_limit(post.account_id, post_id, now)
     logger.info("moderator decision", post_id=post_id, decision=decision, moderator=principal.user_id)
     return post_view(get_post(post_id, consistent=True), for_owner=True)
@@ -92,7 +99,8 @@ def send_to_blackroom(principal: Principal, account_id: str, body: Any) -> dict[
     if account.tier != PENALTY_TIER:
         entry = audit.audit_entry(account_id, "blackroom", principal.user_id, body["reason"], clock.now(),
                                   details={"previous_tier": account.tier, "automatic": False})
-        audit.send_to_penalty_tier(entry)
+        if audit.send_to_penalty_tier(entry):
+            notifications.penalised(account_id, "h1", entry.entry_id, body["reason"])
     return account_view(get_account(account_id))
 
 
@@ -104,7 +112,8 @@ def release_from_blackroom(principal: Principal, account_id: str) -> dict[str, A
         now = clock.now()
         entry = audit.audit_entry(account_id, "release", principal.user_id, "released from H1", now,
                                   details={"new_tier": NEW_ACCOUNT_TIER})
-        audit.release_from_penalty_tier(entry, strikes.release_item(account_id, principal.user_id, now))
+        if audit.release_from_penalty_tier(entry, strikes.release_item(account_id, principal.user_id, now)):
+            notifications.penalised(account_id, "release", entry.entry_id)
     return account_view(get_account(account_id))
 
 
@@ -114,6 +123,7 @@ def record_takedown(principal: Principal, post: PostModel, previous_status: str)
         return  # nothing was taken down by this call
     audit.append(audit.audit_entry(post.account_id, "takedown", principal.user_id, "taken down by a moderator",
                                    clock.now(), post_id=post.post_id, details={"previous_status": previous_status}))
+    notifications.moderated(post.account_id, post.post_id, "removed", "违反平台规则，已被审核下架")
 
 
 def audit_view(entry: audit.AuditModel) -> dict[str, Any]:

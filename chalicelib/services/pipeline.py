@@ -43,7 +43,7 @@ from chalicelib.domain.posts import (
 )
 from chalicelib.domain.ranking import hot_list_config
 from chalicelib.observability import FANOUT_ENTRIES, FANOUT_PAGES, POSTS_HELD, POSTS_REJECTED, count, logger
-from chalicelib.services import delivery_switch, fanout
+from chalicelib.services import delivery_switch, fanout, realtime
 from chalicelib.services.moderation_chain import chain_services, strike_for_rejection
 from chalicelib.services.post_events import PostHeld, PostPublished, PostRejected, PostRemoved
 from chalicelib.services.strikes import SYSTEM
@@ -89,7 +89,8 @@ def apply_decision(post: PostModel, result: ChainResult) -> str:
     # The system's decisions are in the audit trail like a moderator's, written with the change.
     entry = system_decision_entry(post, result)
     if result.outcome == REJECT:
-        if not post.fan_submission:  # a fan's buyer show is not the account's violation
+        # Neither a fan's buyer show nor a system post (auto 上新) is the account's violation.
+        if not post.fan_submission and not post.system:
             strike_for_rejection(post, result)  # idempotent; before the status change so a redelivery retries it
         if not posts.reject(post, result.reason or "", records, entry=entry):
             return "moved_on"
@@ -101,6 +102,7 @@ def apply_decision(post: PostModel, result: ChainResult) -> str:
     count(POSTS_HELD, hook=_deciding_hook(result))
     emit(PostHeld(post, now))
     return "held_for_review"
+
 
 
 def _deciding_hook(result: ChainResult) -> str:
@@ -168,6 +170,7 @@ def fan_out_chunk(message: FanoutMessage) -> int:
         return 0  # never reached followers' feeds (a fan's buyer show on the wall only)
     if chunk == 0 and op == PUT and not delivery_switch.pushes_posts(post.account_id):
         fanout_progress.mark_pulled(post_id)
+        realtime.announce_pulled(post_id)
         return 0  # followers' feeds pull it at read time
     if chunk == 0 and op == DELETE and fanout_progress.was_pulled(post_id):
         return 0  # never pushed; the feed hides (and deletes) the few backfilled copies
@@ -182,6 +185,7 @@ def fan_out_chunk(message: FanoutMessage) -> int:
         inbox.write_fanout(part, key, post_id, post.account_id, post.section)
 
     delivered = 0
+    written: list[str] = []
     to_trim: list[str] = []
     resume = None
     slice_size = min(WRITE_SLICE, math.ceil(settings.fanout_page_size / max(1, settings.fanout_writers)))
@@ -194,11 +198,13 @@ def fan_out_chunk(message: FanoutMessage) -> int:
         while (batch := next(batches, None)) is not None:
             users = followers_to_deliver(batch.members, key_millis(key))
             delivered += len(users)
+            written += users
             to_trim += [u for u in users if inbox.should_trim(u, key)]
             writer.add(users)
             resume = batch.after
             del batch, users  # only the writer holds them while the next page is read
         writer.run(fanout.hand_over, message, resume, delivered)
+    realtime.announce_feed(post_id, written)  # after the inbox writes: the feed shows what is announced
     for user_id in to_trim:
         inbox.trim_inbox(user_id, settings.inbox_max_entries)
     count(FANOUT_ENTRIES, delivered)

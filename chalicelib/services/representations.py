@@ -9,8 +9,8 @@ from chalicelib.store.accounts import AccountModel
 from chalicelib.store.posts import PostModel
 
 
-def account_view(account: AccountModel) -> dict[str, Any]:
-    return {
+def account_view(account: AccountModel, *, for_owner: bool = False) -> dict[str, Any]:
+    view = {
         "account_id": account.account_id,
         "owner_id": account.owner_id,
         "handle": account.handle,
@@ -26,6 +26,9 @@ def account_view(account: AccountModel) -> dict[str, Any]:
         "follower_count": int(account.follower_count),
         "created_at": rfc3339(account.created_at),
     }
+    if for_owner:
+        view["auto_new_products"] = account.auto_new_products is not False
+    return view
 
 
 def post_view(post: PostModel, *, for_owner: bool = False) -> dict[str, Any]:
@@ -42,6 +45,7 @@ def post_view(post: PostModel, *, for_owner: bool = False) -> dict[str, Any]:
         "likes": int(post.likes),
         "comments": int(post.comments),
         "reads": int(post.reads),
+        "system": bool(post.system),
     }
     if post.audience_groups and for_owner:  # the owner's fan-group names are theirs alone
         view["audience"] = {"groups": list(post.audience_groups)}

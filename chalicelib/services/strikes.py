@@ -13,6 +13,7 @@ from chalicelib.domain.moderation.chain import moderation_config
 from chalicelib.domain.moderation.strikes import StrikeRule
 from chalicelib.domain.tiers import PENALTY_TIER
 from chalicelib.observability import logger
+from chalicelib.services import notifications
 from chalicelib.store import audit
 from chalicelib.store import strikes as store
 from chalicelib.store.accounts import get_account
@@ -28,6 +29,7 @@ def strike_rule() -> StrikeRule:
 def add_strike(account_id: str, post_id: str, reason: str, by: str, at: datetime) -> bool:
     """Record a strike for the rejection of ``post_id`` and enforce the limit; True if it sent the account to H1."""
     store.add_strike(account_id, post_id, reason, by, at)
+    notifications.penalised(account_id, "strike", post_id, reason, post_id)  # once per key, even when re-run
     return enforce_strike_limit(account_id, post_id, at)
 
 
@@ -57,4 +59,5 @@ def enforce_strike_limit(account_id: str, trigger_post_id: str, now: datetime) -
     moved = audit.send_to_penalty_tier(entry)
     if moved:
         logger.info("account sent to H1 by strikes", account_id=account_id, strikes=len(counted))
+        notifications.penalised(account_id, "h1", entry.entry_id, entry.reason)
     return moved

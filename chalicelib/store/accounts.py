@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -13,7 +20,7 @@ from chalicelib.config import settings
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.names import normalise_term
 from chalicelib.store import read_cache
-from chalicelib.store.base import TableMeta, applied, transact, transaction_failures
+from chalicelib.store.base import TableMeta, applied, flat_key, raw_key, transact, transaction_failures
 from chalicelib.store.batch import batch_get, key_of
 
 
@@ -44,8 +51,15 @@ class AccountModel(Model):
     tier_status = UnicodeAttribute(null=True)
     # The month (YYYY-MM) whose grading last changed this account: a rerun never applies it twice.
     last_graded_month = UnicodeAttribute(null=True)
+    # "<epoch ms, 13 digits>#<tier before>" per moderation move (H1 and back), oldest first:
+    # a grading run grades the tier an account had when the run started (domain.grading.tier_at).
+    tier_changes = ListAttribute(of=UnicodeAttribute, null=True)
     follower_count = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
+    # Auto 上新 (services/new_products.py): the owner's switch (unset = on) and the
+    # account's open listing window, the pointer every listing event reads.
+    auto_new_products = BooleanAttribute(null=True)
+    new_product_window = UnicodeAttribute(null=True)
     by_owner = OwnerIndex()
 
 
@@ -154,3 +168,11 @@ def accounts_by_ids(account_ids: list[str]) -> dict[str, AccountModel]:
     """Accounts by id in BatchGetItem calls of 100; unknown ids are left out."""
     found = batch_get(AccountModel, [key_of(AccountModel, a) for a in account_ids])
     return {a.account_id: a for a in found}
+
+
+def accounts_of_owner(owner_id: str, limit: int, after: dict[str, str] | None
+                      ) -> tuple[list[AccountModel], dict[str, str] | None]:
+    """One page of the accounts a user owns, by account id (the by_owner index)."""
+    results = AccountModel.by_owner.query(owner_id, limit=limit, last_evaluated_key=raw_key(after))
+    items = list(results)
+    return items, flat_key(results.last_evaluated_key)

@@ -39,7 +39,11 @@ COUNTERS = ("impressions", "reads", "likes", "comments", "votes", "buyer_shows",
             "lost_followers", "posts", "system_posts")
 # Kinds of activity that make a follower an "active fan" of the account that day.
 FAN_ACTIVITY = {"impressions", "reads", "likes", "comments", "votes", "buyer_shows"}
-FAN_DAY_TTL_DAYS = 40
+# A month's grading reads the 30 days before its 1st; a missed run must stay runnable for
+# at least 45 days after that 1st (MISSED_RUN_GRACE_DAYS), so facts are kept 30 + 45 days
+# and a few more for time zones and a run that starts at the end of its grace.
+MISSED_RUN_GRACE_DAYS = 45
+FAN_DAY_TTL_DAYS = 30 + MISSED_RUN_GRACE_DAYS + 5
 # Markers outlive every redelivery: SQS keeps a message at most 14 days.
 APPLIED_TTL_DAYS = 15
 
@@ -64,6 +68,10 @@ class AccountDayModel(Model):
     system_posts = NumberAttribute(default=0)
     # The fan buyer show pushed to followers that day on top of the quota (one a day).
     featured_push = UnicodeAttribute(null=True)
+    # Auto 上新 listing events dropped that day (services/new_products.py): a product reported
+    # again within 30 days, or the account's switch off. Not part of the owner's stats rows.
+    listings_duplicate = NumberAttribute(null=True)
+    listings_opted_out = NumberAttribute(null=True)
 
 
 class FanDayModel(Model):

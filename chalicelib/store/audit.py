@@ -18,6 +18,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
+from chalicelib.domain.grading import tier_change_mark
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.posts import PENDING_REVIEW, QUEUE_REVIEW
 from chalicelib.domain.tiers import NEW_ACCOUNT_TIER, PENALTY_TIER
@@ -65,11 +66,19 @@ def append(entry: AuditModel) -> None:
     entry.save(condition=AuditModel.entry_id.does_not_exist())
 
 
+def _tier_change(entry: AuditModel, previous_tier: str) -> Any:
+    """Append ``<at>#<tier before>`` to the account's tier changes (read by grading runs)."""
+    return AccountModel.tier_changes.set((AccountModel.tier_changes | []).append(
+        [tier_change_mark(entry.at, previous_tier)]))
+
+
 def send_to_penalty_tier(entry: AuditModel) -> bool:
     """Move the entry's account to H1 and append the entry, atomically; False if it is in H1 already."""
     def write(tx: TransactWrite) -> None:
+        previous = str((entry.details or {}).get("previous_tier") or NEW_ACCOUNT_TIER)
         tx.update(AccountModel(entry.account_id),
-                  actions=[AccountModel.tier.set(PENALTY_TIER), AccountModel.tier_status.remove()],
+                  actions=[AccountModel.tier.set(PENALTY_TIER), AccountModel.tier_status.remove(),
+                           _tier_change(entry, previous)],
                   condition=AccountModel.account_id.exists() & (AccountModel.tier != PENALTY_TIER))
         tx.save(entry, condition=AuditModel.entry_id.does_not_exist())
     return transact(AuditModel, write)
@@ -79,7 +88,8 @@ def release_from_penalty_tier(entry: AuditModel, release: StrikeModel) -> bool:
     """Move the account from H1 back to W1, mark its strikes released and append the entry; False if not in H1."""
     def write(tx: TransactWrite) -> None:
         tx.update(AccountModel(entry.account_id),
-                  actions=[AccountModel.tier.set(NEW_ACCOUNT_TIER), AccountModel.tier_status.remove()],
+                  actions=[AccountModel.tier.set(NEW_ACCOUNT_TIER), AccountModel.tier_status.remove(),
+                           _tier_change(entry, PENALTY_TIER)],
                   condition=AccountModel.tier == PENALTY_TIER)
         tx.save(entry, condition=AuditModel.entry_id.does_not_exist())
         tx.save(release)

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
-from pynamodb.attributes import UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
+from chalicelib.domain import fans
 from chalicelib.domain.errors import NotFound
-from chalicelib.store import read_cache
+from chalicelib.store import fan_counts, read_cache
 from chalicelib.store.accounts import AccountModel
-from chalicelib.store.base import TableMeta, applied, flat_key, raw_key, transaction_failures
+from chalicelib.store.base import TableMeta, flat_key, raw_key, transaction_failures
 from chalicelib.store.roster import FanRosterModel, member, roster_page
 
 
@@ -36,7 +40,18 @@ class FollowModel(Model):
     followed_at = UTCDateTimeAttribute()
     groups = UnicodeSetAttribute(null=True)
     roster_page = UnicodeAttribute(null=True)  # the fan roster page holding this follower (store.roster)
+    # The fan distribution (store.fan_counts): last active days, and a revision every
+    # change bumps, so a change is applied only to the state its counter moves were computed from.
+    last_active = UnicodeAttribute(null=True)
+    active_before = UnicodeAttribute(null=True)
+    rev = NumberAttribute(null=True)
     by_user = UserIndex()
+
+
+def revision_unchanged(current: FollowModel) -> Condition:
+    """The condition that the follow is still the one read as ``current`` (same follow, same revision)."""
+    same_rev = FollowModel.rev.does_not_exist() if current.rev is None else FollowModel.rev == current.rev
+    return (FollowModel.followed_at == current.followed_at) & same_rev
 
 
 def follow(account_id: str, user_id: str, at: datetime, follower_count: int | None = None) -> bool:
@@ -56,8 +71,9 @@ def follow(account_id: str, user_id: str, at: datetime, follower_count: int | No
         tx.update(AccountModel(account_id), actions=[AccountModel.follower_count.add(1)],
                   condition=AccountModel.account_id.exists())
         tx.update(FanRosterModel(account_id, page), actions=[FanRosterModel.members.add({member(user_id, at)})])
+        fan_counts.add_moves(tx, account_id, fans.follower_keys(at, (), None, None))
 
-    failed = transaction_failures(FollowModel, write)  # [follow, account, roster]
+    failed = transaction_failures(FollowModel, write)  # [follow, account, roster, fan counters...]
     read_cache.forget_follow(account_id, user_id)
     if len(failed) >= 2 and failed[1]:
         raise NotFound(f"account {account_id} not found")
@@ -67,48 +83,75 @@ def follow(account_id: str, user_id: str, at: datetime, follower_count: int | No
 def unfollow(account_id: str, user_id: str) -> bool:
     """Stop following; returns False when the user did not follow the account.
 
-    The follow item is read first to find its roster entry; the delete is conditional
-    on that same follow (a concurrent unfollow and re-follow makes it read again).
+    The follow item is read first to find its roster entry and its fan distribution
+    counters; the delete is conditional on that same follow and revision (a concurrent
+    unfollow and re-follow, a group change or new activity makes it read again).
     """
-    for _ in range(3):
+    for attempt in range(fan_counts.MAX_ATTEMPTS):
         try:
             current = FollowModel.get(account_id, user_id, consistent_read=True)
         except FollowModel.DoesNotExist:
             return False
         def write(tx: TransactWrite, current: FollowModel = current) -> None:
-            tx.delete(current, condition=FollowModel.followed_at == current.followed_at)
+            tx.delete(current, condition=revision_unchanged(current))
             tx.update(AccountModel(account_id), actions=[AccountModel.follower_count.add(-1)],
                       condition=AccountModel.account_id.exists())
             if current.roster_page:
                 tx.update(FanRosterModel(account_id, current.roster_page),
                           actions=[FanRosterModel.members.delete({member(user_id, current.followed_at)})])
+            keys = fans.follower_keys(current.followed_at, current.groups or (), current.last_active,
+                                      current.active_before)
+            fan_counts.add_moves(tx, account_id, Counter({key: -n for key, n in keys.items()}))
 
-        failed = transaction_failures(FollowModel, write)  # [follow, account, roster?]
+        failed = transaction_failures(FollowModel, write)  # [follow, account, roster?, fan counters...]
         read_cache.forget_follow(account_id, user_id)
         if len(failed) >= 2 and failed[1]:
             return False
         if failed:
-            continue  # unfollowed (and maybe followed again) meanwhile: look again
+            fan_counts.backoff(attempt)
+            continue  # changed, or unfollowed (and maybe followed again) meanwhile: look again
         return True
     return False
 
 
-def add_to_group(account_id: str, user_id: str, group: str) -> FollowModel:
+def add_to_group(account_id: str, user_id: str, group: str) -> None:
     """Put a follower into a fan group (404 when the user does not follow the account)."""
-    item = FollowModel(account_id, user_id)
-    read_cache.forget_follow(account_id, user_id)
-    if not applied(lambda: item.update(actions=[FollowModel.groups.add({group})],
-                                       condition=FollowModel.user_id.exists())):
-        raise NotFound(f"user {user_id} does not follow account {account_id}")
-    return item
+    _change_group(account_id, user_id, group, joining=True)
 
 
 def remove_from_group(account_id: str, user_id: str, group: str) -> None:
     """Take a follower out of a fan group; idempotent."""
+    _change_group(account_id, user_id, group, joining=False)
+
+
+def _change_group(account_id: str, user_id: str, group: str, joining: bool) -> None:
+    # Read, then write conditional on the revision read: the group counters move
+    # exactly once per real change, even under concurrent changes of the same follower.
+    for attempt in range(fan_counts.MAX_ATTEMPTS):
+        try:
+            current = FollowModel.get(account_id, user_id, consistent_read=True)
+        except FollowModel.DoesNotExist:
+            raise NotFound(f"user {user_id} does not follow account {account_id}") from None
+        old = set(current.groups or ())
+        if (group in old) == joining:
+            return
+        new = old | {group} if joining else old - {group}
+        change = FollowModel.groups.add({group}) if joining else FollowModel.groups.delete({group})
+        deltas = fans.group_deltas(old, new)
+
+        def write(tx: TransactWrite, current: FollowModel = current, change: Action = change,
+                  deltas: Counter[str] = deltas) -> None:
+            tx.update(FollowModel(account_id, user_id), actions=[change, FollowModel.rev.add(1)],
+                      condition=revision_unchanged(current))
+            fan_counts.add_moves(tx, account_id, deltas)
+
+        failed = transaction_failures(FollowModel, write)
+        read_cache.forget_follow(account_id, user_id)
+        if not failed:
+            return
+        fan_counts.backoff(attempt)
+    raise RuntimeError(f"follow {account_id}/{user_id} kept changing; retry")
     read_cache.forget_follow(account_id, user_id)
-    if not applied(lambda: FollowModel(account_id, user_id).update(actions=[FollowModel.groups.delete({group})],
-                                                                   condition=FollowModel.user_id.exists())):
-        raise NotFound(f"user {user_id} does not follow account {account_id}")
 
 
 def followers_page(account_id: str, limit: int, after: dict[str, str] | None,

@@ -202,11 +202,13 @@ def _n(item: dict[str, Any], name: str) -> int:
 
 
 def scan_accounts(segment: int, total: int, page_limit: int | None = None) -> Iterator[list[tuple[Any, ...]]]:
-    """Pages of ``(account_id, tier, tier_status, follower_count, created_at, last_graded_month)``."""
-    names = ["account_id", "tier", "tier_status", "follower_count", "created_at", "last_graded_month"]
+    """Pages of ``(account_id, tier, tier_status, follower_count, created_at, last_graded_month, tier_changes)``."""
+    names = ["account_id", "tier", "tier_status", "follower_count", "created_at", "last_graded_month",
+             "tier_changes"]
     for page in scan_segment(AccountModel, segment, total, projection=names, page_limit=page_limit):
         yield [(_s(i, "account_id"), _s(i, "tier") or "W1", _s(i, "tier_status"), _n(i, "follower_count"),
-                _s(i, "created_at"), _s(i, "last_graded_month")) for i in page]
+                _s(i, "created_at"), _s(i, "last_graded_month"),
+                [c["S"] for c in i.get("tier_changes", {}).get("L", [])]) for i in page]
 
 
 def scan_account_days(segment: int, total: int, since: str,

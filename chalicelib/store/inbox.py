@@ -74,8 +74,8 @@ def inbox_page(user_id: str, section: str, before: str | None, limit: int) -> li
         below = InboxModel.feed_key < before if before else None
         return list(InboxModel.query(user_id, below, scan_index_forward=False, limit=limit))
     upper = f"{section}#{before}" if before else f"{section}#\uffff"
-    condition = InboxModel.section_key.between(f"{section}#", upper)
-    entries = list(InboxModel.by_section.query(user_id, condition, scan_index_forward=False, limit=limit + 1))
+    in_section = InboxModel.section_key.between(f"{section}#", upper)
+    entries = list(InboxModel.by_section.query(user_id, in_section, scan_index_forward=False, limit=limit + 1))
     return [e for e in entries if e.section_key != upper][:limit]
 
 

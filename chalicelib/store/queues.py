@@ -45,10 +45,11 @@ QUEUES = {
     "moderation": QueueSpec(settings.moderation_queue, consumer_timeout_s=60, batch_size=10,
                             reports_partial_failures=True),
     # Concurrency from the capacity model (infra.capacity.fanout_concurrency_needed, docs/capacity.md):
-    # at the seeds' scale fan-out keeps 20.0 executions busy on average (22.3 pages/s x 0.9 s, fan-out on
-    # write for every account, the worst case); the evening peak is 3x that, so 61. Below it the queue
+    # at the seeds' scale fan-out keeps 23.8 executions busy on average (26.5 pages/s x 0.9 s, fan-out on
+    # write for every account, the worst case, auto 上新's system posts included); the evening peak is 3x
+    # that, so 72. Below it the queue
     # would grow all evening; the bound still keeps one huge post from taking every Lambda and write unit.
-    "fanout": QueueSpec(settings.fanout_queue, consumer_timeout_s=120, batch_size=5, max_concurrency=61,
+    "fanout": QueueSpec(settings.fanout_queue, consumer_timeout_s=120, batch_size=5, max_concurrency=72,
                         reports_partial_failures=True),
     # One message per feed page, read, like...; the consumer merges a batch into one
     # write per counter item, so big batches mean fewer writes to hot account-day items.
@@ -59,6 +60,22 @@ QUEUES = {
     # take every write unit of the account.
     "grading": QueueSpec(settings.queue("grading"), consumer_timeout_s=600, batch_size=1, max_concurrency=50,
                          reports_partial_failures=True),
+    # One related-accounts shard per message (services/suggestion_runs.py).
+    "suggestions": QueueSpec(settings.queue("suggestions"), consumer_timeout_s=600, batch_size=1, max_concurrency=20,
+                             reports_partial_failures=True),
+    # Commerce signals from the shop platform, up to 100 per message.
+    "signals": QueueSpec(settings.queue("signals"), consumer_timeout_s=60, batch_size=10,
+                         reports_partial_failures=True),
+    # Auto 上新: chunks of up to 50 listing events, and window closes (services/new_products.py).
+    "new_products": QueueSpec(settings.queue("new-products"), consumer_timeout_s=120, batch_size=10,
+                              reports_partial_failures=True),
+    # One message per notification event; a batch merges the events of one group (many
+    # likes of one post) into one write of the group (services/notifications.py).
+    "notifications": QueueSpec(settings.queue("notifications"), consumer_timeout_s=60, batch_size=100,
+                               batching_window_s=1, reports_partial_failures=True),
+    # Frames to push to connected users (services/realtime.py), after the inbox and
+    # notification writes they announce.
+    "push": QueueSpec(settings.queue("push"), consumer_timeout_s=60, batch_size=10, reports_partial_failures=True),
 }
 
 
@@ -76,6 +93,12 @@ def send(queue: str, message: dict[str, Any]) -> None:
     """Send one JSON message to the queue named ``queue`` (a key of :data:`QUEUES`)."""
     _client().send_message(QueueUrl=queue_url(QUEUES[queue].name),
                            MessageBody=json.dumps(message, ensure_ascii=False))
+
+
+def send_later(queue: str, message: dict[str, Any], delay_s: int) -> None:
+    """Send one JSON message that becomes visible after ``delay_s`` seconds (at most 900)."""
+    _client().send_message(QueueUrl=queue_url(QUEUES[queue].name),
+                           MessageBody=json.dumps(message, ensure_ascii=False), DelaySeconds=delay_s)
 
 
 def send_many(queue: str, messages: list[dict[str, Any]]) -> None:

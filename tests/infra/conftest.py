@@ -111,8 +111,12 @@ def moto_report(built: Built, pipeline: Pipeline) -> dict[str, Any]:
     pipeline.chain.join(timeout=TIMEOUT_S)
     assert pipeline.deploy is not None, "the moto deployment did not start"
     code, stdout, stderr = pipeline.deploy.wait()
+    # The deployed functions' EMF metric lines share stdout; the report is the last
+    # document, the one that opens on a line of its own.
+    lines = stdout.splitlines()
+    opening = max((i for i, line in enumerate(lines) if line == "{"), default=0)
     try:
-        report: dict[str, Any] = json.loads(stdout)
+        report: dict[str, Any] = json.loads("\n".join(lines[opening:]))
     except ValueError:
         pytest.fail(f"infra.moto_deploy exited {code} without a report:\n{stdout}\n{stderr[-4000:]}")
     report["exit_code"] = code

@@ -17,7 +17,7 @@ def test_moto_creates_the_stack_with_every_table_and_queue(moto_report: dict[str
     deployed = moto_report["deployed"]
     assert deployed["AWS::DynamoDB::Table"] == len(ALL_MODELS)
     assert deployed["AWS::SQS::Queue"] == 2 * len(QUEUES)
-    functions = 1 + len(app.event_sources)
+    functions = 1 + len(app.event_sources) + len(app.websocket_handlers)  # connect, message, disconnect
     assert deployed["AWS::Lambda::Function"] == functions and deployed["AWS::Logs::LogGroup"] == functions
     assert deployed["AWS::IAM::Role"] >= functions
 

@@ -21,6 +21,7 @@ from chalicelib.auth import MODERATOR, OPERATOR
 from chalicelib.config import Settings, settings
 from chalicelib.domain.activity import ActivityMessage
 from chalicelib.domain.messages import GradingShardMessage, ModerationMessage, PostFanoutMessage
+from chalicelib.domain.notifications import NotificationEvent
 from chalicelib.store.queues import QUEUES
 from chalicelib.store.tables import ALL_MODELS
 from infra import checks
@@ -42,7 +43,7 @@ from tests.infra.conftest import REGION, Built
 PROD = Settings(stage="prod")
 SQS_SOURCES = [s for s in app.event_sources if isinstance(s, SQSEventConfig)]
 SCHEDULES = [s for s in app.event_sources if isinstance(s, ScheduledEventConfig)]
-FUNCTIONS = ["api_handler", *(s.name for s in app.event_sources)]
+FUNCTIONS = ["api_handler", *(s.name for s in app.event_sources), *(h.name for h in app.websocket_handlers.values())]
 PUBLIC = {(e.path, e.method.lower()) for e in ENDPOINTS if e.public}
 
 
@@ -160,6 +161,12 @@ ACCEPTED_BODIES = {
     "fanout": PostFanoutMessage.deliver("missing-post").to_json(),
     "activity": ActivityMessage(datetime(2024, 5, 1, tzinfo=UTC), None, {"a-1": {"reads": 1}}).to_json(),
     "grading": GradingShardMessage("missing-run", "reduce:0000").to_json(),
+    "notifications": NotificationEvent("hot", "hot#missing-post", "2024-05-01T00:00:00+00:00",
+                                       account_id="missing-account").to_message(),
+    "push": {"kind": "feed", "post_id": "missing-post", "users": ["nobody-present"]},
+    "suggestions": {"run_id": "missing-run", "shard": "0000"},
+    "signals": {"signals": []},
+    "new_products": {"op": "listings", "events": []},
 }
 
 
@@ -214,7 +221,10 @@ def test_every_route_but_the_public_ones_is_under_the_cognito_authorizer(built: 
     routes = {(path, method): op for path, methods in body["paths"].items() for method, op in methods.items()}
     # Then /health and /openapi.json need no token, every other route is behind the user pool authorizer
     assert ALWAYS_PUBLIC <= PUBLIC
-    assert {(e.path, e.method.lower()) for e in ENDPOINTS} == set(routes)
+    # (the console's dev sign-in is registered in this hs256 test process only, never in the cognito build)
+    local_only = {("/local/tokens", "post")}
+    assert {(e.path, e.method.lower()) for e in ENDPOINTS} - local_only == set(routes)
+    assert not local_only & set(routes)
     for route, operation in routes.items():
         secured = operation.get("security") == [{AUTHORIZER_NAME: []}]
         assert secured is (route not in PUBLIC), route
@@ -298,3 +308,26 @@ def test_the_stack_is_in_asia_shanghai_time_even_when_the_build_runs_elsewhere()
     for month in range(1, 13):
         offset = datetime(2025, month, 15, tzinfo=UTC).astimezone(ZoneInfo(SHANGHAI)).utcoffset()
         assert offset == timedelta(hours=UTC_OFFSET_HOURS)
+
+
+def test_the_console_signs_in_with_the_hosted_ui_code_flow_and_pkce(built: Built) -> None:
+    # Given the template's console sign-in resources
+    resources = built.template["Resources"]
+    client = resources["ConsoleUserPoolClient"]["Properties"]
+    # Then a public client (no secret: PKCE) may only use the authorization code flow back to /console
+    assert client["GenerateSecret"] is False and client["AllowedOAuthFlows"] == ["code"]
+    assert client["AllowedOAuthFlowsUserPoolClient"] is True and "openid" in client["AllowedOAuthScopes"]
+    assert client["ClientName"] == "weitao-prod-console"
+    assert client["CallbackURLs"][0]["Fn::Sub"].endswith("/v1/console")
+    assert resources["ConsoleUserPoolDomain"]["Properties"]["UserPoolId"] == {"Ref": "UserPool"}
+    # And the API function knows the Hosted UI domain and may look up the client, and nothing else in the pool
+    api = next(r for r in resources.values() if r["Type"] == "AWS::Serverless::Function"
+               and r["Properties"]["FunctionName"].endswith("api_handler"))
+    assert "amazoncognito.com" in api["Properties"]["Environment"]["Variables"]["COGNITO_DOMAIN"]["Fn::Sub"]
+    role = resources[api["Properties"]["Role"]["Fn::GetAtt"][0]]
+    cognito = [s for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+               if any(a.startswith("cognito-idp:") for a in s["Action"])]
+    assert cognito == [{"Sid": "FindConsoleClient", "Effect": "Allow", "Resource": {"Fn::GetAtt": ["UserPool", "Arn"]},
+                        "Action": ["cognito-idp:ListUserPoolClients"]}]
+    # And no dev-token route was packaged
+    assert "/local/tokens" not in resources["RestAPI"]["Properties"]["DefinitionBody"]["paths"]

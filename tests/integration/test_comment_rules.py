@@ -42,6 +42,6 @@ def test_a_comment_of_only_invisible_characters_is_refused(api, post_id, text: s
 def test_an_owner_cannot_follow_their_own_account(api) -> None:
     account_id = new_account(api, "owner")["account_id"]
     refused = api.as_user("owner").put(f"/me/following/{account_id}")
-    assert refused.status == 400 and refused.json["error"]["details"][0]["pointer"] == "/account_id"
+    assert refused.status == 403 and refused.json["error"]["details"][0]["pointer"] == "/path/account_id"
     assert api.as_user("owner").get(f"/accounts/{account_id}").json["follower_count"] == 0
     assert api.as_user("owner").get("/me/following").json["items"] == []

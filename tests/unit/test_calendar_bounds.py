@@ -48,3 +48,19 @@ def test_timestamps_at_the_ends_of_time_are_not_timestamps(text: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         check_post_rules(body, clock.parse_rfc3339("2026-03-10T00:00:00Z"))
     assert refused.value.details[0]["pointer"] == "/publish_at"
+
+
+def test_a_missed_monthly_run_stays_runnable_for_45_days_with_its_fan_days_kept() -> None:
+    from datetime import timedelta
+
+    from chalicelib.domain.clock import local_midnight
+    from chalicelib.domain.grading import grading_config
+    from chalicelib.store.activity import FAN_DAY_TTL_DAYS, _expiry
+
+    # Given November's run, missed until 45 days after 1 November (Asia/Shanghai)
+    late = local_midnight(date(2026, 11, 1)) + timedelta(days=45)
+    # Then it may still start, with the limit the service applies
+    check_runnable("2026-11", late, max_age_days=FAN_DAY_TTL_DAYS - grading_config().window_days)
+    # And the oldest fan-day fact of its window has not expired by then
+    window_start = date(2026, 11, 1) - timedelta(days=grading_config().window_days)
+    assert _expiry(window_start.isoformat()) > late

@@ -62,3 +62,10 @@ def test_local_runs_keep_the_dev_defaults(monkeypatch: pytest.MonkeyPatch) -> No
     loaded = _load(monkeypatch)
     assert loaded.auth_mode == "hs256" and loaded.jwt_secret == DEV_JWT_SECRET
     assert loaded.fanout_page_size == 5000 and loaded.batch_base_delay_s == 0.02
+
+
+@pytest.mark.parametrize("name", ["SUGGESTION_ACCOUNTS_PER_SHARD", "SUGGESTION_MAX_SHARDS", "SUGGESTION_READ_THREADS"])
+def test_the_related_accounts_job_settings_are_bounded(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        _load(monkeypatch, **{name: "0"})
+    assert refused.value.setting == name

@@ -41,7 +41,7 @@ class PostContent:
 
     @classmethod
     def from_post(cls, post_id: str, account_id: str, content: dict[str, Any]) -> PostContent:
-        extra = [*content.get("topics", [])]
+        extra = [*content.get("topics", []), *content.get("product_titles", [])]  # titles: auto 上新
         if "poll" in content:
             extra += [content["poll"]["question"], *content["poll"]["options"]]
         urls = [*content.get("images", [])]

@@ -1,0 +1,225 @@
+"""``make bench`` (realtime and notifications): push latency, notification write cost, one big group.
+
+Against a moto server in its own process, with the local runner's workers and the
+WebSocket bridge of ``make run`` in this one:
+
+1. publish → ``feed.new``: an account with ``--followers`` followers of whom
+   ``--connected`` hold a real WebSocket (the bridge); each of ``--posts`` posts is
+   published through the API and the time until every connected follower has its
+   ``feed.new`` frame is recorded; p50 and p99 over all frames (targets 1 s and 3 s);
+2. notification store writes per event: ``--likes`` likes of one post by distinct
+   fans, applied through the notifications consumer in batches of the queue's batch
+   size, every DynamoDB item written counted by a botocore ``before-send`` hook
+   (target ≤ 1.5 amortised);
+3. the same likes make one notification whose ``count`` is ``--likes`` and the owner's
+   unread count is 1.
+
+moto copies a table on every transaction item (its rollback), so row 2 slows down
+with the group's size on moto; DynamoDB's cost per transaction does not grow.
+``python -m bench.realtime --followers 1000 --connected 100 --likes 10000`` is the
+full size; the defaults are a quick run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from bench.fanout import start_moto_process
+from local.environment import point_at
+
+
+def item_writes(params: dict[str, Any], operation: str) -> int:
+    """DynamoDB items one request writes."""
+    if operation == "TransactWriteItems":
+        return sum(1 for item in params.get("TransactItems", []) if "ConditionCheck" not in item)
+    if operation == "BatchWriteItem":
+        return sum(len(requests) for requests in params.get("RequestItems", {}).values())
+    return 1 if operation in ("PutItem", "UpdateItem", "DeleteItem") else 0
+
+
+class WriteCounter:
+    def __init__(self, tables: set[str]) -> None:
+        self.tables = tables
+        self.writes: Counter[str] = Counter()
+
+    def attach(self) -> None:
+        from local.store_calls import dynamodb_clients
+
+        for client in dynamodb_clients():
+            client.meta.events.register("provide-client-params.dynamodb.*", self._count)
+
+    def _count(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        text = json.dumps(params)
+        if any(table in text for table in self.tables):
+            self.writes[model.name] += item_writes(params, model.name)
+
+
+class Sockets:
+    """``connected`` WebSocket clients in one event loop, recording when each frame arrives."""
+
+    def __init__(self, url: str, tokens: list[str]) -> None:
+        self.url, self.tokens = url, tokens
+        self.arrivals: dict[str, list[float]] = {}
+        self.loop = asyncio.new_event_loop()
+        self.opened = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.stop_event: asyncio.Event | None = None
+
+    async def _client(self, token: str, ready: list[int]) -> None:
+        from websockets.asyncio.client import connect
+
+        async with connect(f"{self.url}?token={token}") as socket:
+            ready.append(1)
+            if len(ready) == len(self.tokens):
+                self.opened.set()
+            async for raw in socket:
+                frame = json.loads(raw)
+                if frame.get("type") == "feed.new":
+                    self.arrivals.setdefault(frame["item"]["post_id"], []).append(time.monotonic())
+
+    async def _main(self) -> None:
+        ready: list[int] = []
+        self.stop_event = asyncio.Event()
+        tasks = [asyncio.create_task(self._client(t, ready)) for t in self.tokens]
+        await self.stop_event.wait()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _run(self) -> None:
+        self.loop.run_until_complete(self._main())
+
+    def start(self) -> None:
+        self.thread.start()
+        if not self.opened.wait(60):
+            raise RuntimeError("WebSocket clients did not connect")
+
+    def stop(self) -> None:
+        if self.stop_event is not None:
+            self.loop.call_soon_threadsafe(self.stop_event.set)
+        self.thread.join(timeout=10)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def run(followers: int, connected: int, posts: int, likes: int) -> int:
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib.auth import issue_dev_token
+    from chalicelib.domain.notifications import NotificationEvent
+    from chalicelib.services import notifications
+    from chalicelib.store.notifications import ActorMarkerModel, GroupHeadModel, NotificationModel
+    from chalicelib.store.queues import QUEUES
+    from local.bootstrap import bootstrap
+    from local.seed import add_followers
+    from local.workers import Workers
+    from local.ws_bridge import Bridge
+
+    bootstrap()
+    failures = 0
+    with Client(app, stage_name="local") as client:
+        def call(method: str, path: str, user: str, body: Any = None) -> Any:
+            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {issue_dev_token(user)}"}
+            response = getattr(client.http, method)(path, headers=headers,
+                                                    body=json.dumps(body, ensure_ascii=False) if body else None)
+            return json.loads(response.body) if response.body else None
+
+        account = call("post", "/accounts", "owner", {"handle": "benchshop", "display_name": "压测店",
+                                                      "kind": "merchant", "category": "服饰"})
+        fans = [f"fan{i:06d}" for i in range(followers)]
+        add_followers(account["account_id"], fans, datetime.now(UTC))
+
+        # 1. publish -> feed.new at the connected followers
+        workers = Workers(app)
+        workers.start()
+        bridge = Bridge(app).start()
+        sockets = Sockets(f"ws://127.0.0.1:{bridge.port}/", [issue_dev_token(f) for f in fans[:connected]])
+        try:
+            sockets.start()
+            latencies: list[float] = []
+            for n in range(posts):
+                started = time.monotonic()
+                post = call("post", f"/accounts/{account['account_id']}/posts", "owner",
+                            {"type": "new_product", "format": "nine_grid", "text": f"压测新品 {n}",
+                             "images": ["https://img.example.com/a.jpg"], "products": ["sku-1"]})
+                deadline = started + 30
+                while len(sockets.arrivals.get(post["post_id"], [])) < connected and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                got = sockets.arrivals.get(post["post_id"], [])
+                failures += connected - len(got)
+                latencies += [t - started for t in got]
+            print(f"publish -> feed.new, {connected} connected of {followers} followers, {posts} posts:")
+            if latencies:
+                p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
+                print(f"  p50 {p50:.3f} s (target <= 1 s)   p99 {p99:.3f} s (target <= 3 s)   "
+                      f"frames {len(latencies)}/{connected * posts}")
+                failures += p50 > 1 or p99 > 3
+        finally:
+            sockets.stop()
+            bridge.stop()
+            workers.stop()
+
+        # 2 and 3. likes -> one group, write cost per event
+        post_id = post["post_id"]
+        counter = WriteCounter({m.Meta.table_name for m in (NotificationModel, GroupHeadModel, ActorMarkerModel)})
+        counter.attach()
+        at = datetime.now(UTC).isoformat()
+        events = [NotificationEvent("like", f"like#{post_id}#{f}", at, account_id=account["account_id"],
+                                    post_id=post_id, actor=f).to_message() for f in (fans * 10)[:likes]]
+        if likes > len(fans):
+            events = [{**e, "actor": f"liker{i:06d}", "key": f"like#{post_id}#liker{i:06d}"}
+                      for i, e in enumerate(events)]
+        batch = QUEUES["notifications"].batch_size
+        started = time.monotonic()
+        for start in range(0, len(events), batch):
+            notifications.apply_events(events[start:start + batch])
+        elapsed = time.monotonic() - started
+        writes = sum(counter.writes.values())
+        per_event = writes / max(1, len(events))
+        print(f"notification store writes: {writes} items for {len(events)} like events = {per_event:.3f} per "
+              f"event (target <= 1.5), batches of {batch}, {elapsed:.1f} s on moto; by call {dict(counter.writes)}")
+        failures += per_event > 1.5
+        listed = call("get", "/me/notifications?type=like", "owner")["items"]
+        unread = call("get", "/me/notifications/unread", "owner")["count"]
+        ok = len(listed) == 1 and listed[0]["count"] == len(events) and unread == 1
+        print(f"{len(events)} likes -> groups {len(listed)}, count {listed[0]['count'] if listed else None}, "
+              f"unread {unread} (expected 1, {len(events)}, 1): {'ok' if ok else 'FAILED'}")
+        failures += not ok
+    return 1 if failures else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--followers", type=int, default=200)
+    parser.add_argument("--connected", type=int, default=20)
+    parser.add_argument("--posts", type=int, default=3)
+    parser.add_argument("--likes", type=int, default=500)
+    args = parser.parse_args()
+    server, endpoint = start_moto_process()
+    try:
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+        point_at(endpoint)
+        return run(args.followers, args.connected, args.posts, args.likes)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,424 @@
+"""Realtime push: tickets, the WebSocket handlers' logic, the push worker, resume and long-poll.
+
+Who does what:
+
+- the API issues one-time tickets and serves ``GET /me/events`` (long-poll);
+- the WebSocket handlers (``$connect``, ``$default``, ``$disconnect``) record
+  connections and subscriptions and answer ``ping`` in their own reply; they never
+  call the management API (only the push worker may manage connections);
+- the push worker, fed by the ``push`` queue *after* the inbox and notification writes
+  it announces, numbers each frame in the user's event log and posts it to the user's
+  connections, deleting a connection the gateway says is gone.
+
+``feed.new`` reaches connected followers without walking an account's followers:
+fan-out already holds each page of followers it wrote, and hands that page over
+(``announce_feed``); the worker keeps only those present. Posts of pulled accounts
+(no fan-out) are matched from the connections side: the users present, shard by
+shard, checked against the account's follow items (``announce_pulled``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any, Protocol
+
+import boto3
+from aws_lambda_powertools import Logger
+from chalice.app import WebsocketAPI, WebsocketDisconnectedError
+
+from chalicelib.auth import Principal, verify_token
+from chalicelib.config import settings
+from chalicelib.domain import clock
+from chalicelib.domain.delivery_modes import pulled_post_shows
+from chalicelib.domain.errors import InvalidInput, Unauthenticated
+from chalicelib.services.representations import post_view
+from chalicelib.store import queues
+from chalicelib.store import realtime as store
+from chalicelib.store.accounts import get_account
+from chalicelib.store.batch import batch_get, key_of
+from chalicelib.store.follows import FollowModel
+from chalicelib.store.posts import get_post
+
+logger = Logger(service="weitao-realtime")
+MAX_CONNECTIONS = 5
+MAX_REPLAY = 100
+MAX_SUBSCRIBE = 20
+MAX_WAIT_S = 20
+POLL_EVERY_S = 0.25
+COUNTERS_EVERY = timedelta(seconds=1)
+# Events stay logged this long after a user's last connection or long-poll, so a
+# reconnecting app resumes instead of resyncing.
+RESUME_GRACE = timedelta(minutes=10)
+_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="push")
+
+
+# --- the gateway that reaches connections ----------------------------------------------------------
+
+class Gateway(Protocol):
+    def send(self, connection_id: str, text: str) -> bool: ...  # False: the connection is gone
+
+    def close(self, connection_id: str) -> None: ...
+
+
+class ApiGatewayConnections:
+    """API Gateway's management API through Chalice's ``WebsocketAPI`` (configured from the API id)."""
+
+    def __init__(self) -> None:
+        self.api = WebsocketAPI()
+        self.api.session = boto3.Session(region_name=settings.region)
+        endpoint = os.environ.get("AWS_ENDPOINT_URL")
+        if endpoint:  # moto: one endpoint for every API id and stage (configure() would build an https URL)
+            self.api._endpoint = endpoint
+        else:
+            self.api.configure_from_api_id(settings.websocket_api_id, settings.websocket_stage)
+
+    def client(self) -> Any:
+        return self.api._get_client()  # tests inject GoneException on it (moto never raises it)
+
+    def send(self, connection_id: str, text: str) -> bool:
+        try:
+            self.api.send(connection_id, text)
+            return True
+        except WebsocketDisconnectedError:
+            return False
+
+    def close(self, connection_id: str) -> None:
+        try:
+            self.api.close(connection_id)
+        except WebsocketDisconnectedError:
+            pass
+
+
+_gateway: Gateway | None = None
+
+
+def gateway() -> Gateway:
+    global _gateway
+    if _gateway is None:
+        _gateway = ApiGatewayConnections()
+    return _gateway
+
+
+def use_gateway(value: Gateway | None) -> None:
+    """Deliver through ``value`` (the local bridge); ``None`` goes back to API Gateway."""
+    global _gateway
+    _gateway = value
+
+
+# --- tickets and the handshake ------------------------------------------------------------------------
+
+def issue_ticket(principal: Principal) -> dict[str, Any]:
+    now = clock.now()
+    ticket = secrets.token_urlsafe(32)
+    expires = store.put_ticket(ticket, principal.user_id, now)
+    store.touch_presence(principal.user_id, now, RESUME_GRACE)
+    return {"ticket": ticket, "url": settings.websocket_url, "expires_at": clock.rfc3339(expires)}
+
+
+def handshake_user(query: dict[str, str]) -> str | None:
+    """The user a handshake is for, or None (refused with 401).
+
+    A ticket works once and for 60 seconds. Locally (HS256 tokens) ``?token=<JWT>`` is
+    accepted too; deployed, tokens never appear in URLs (they would reach access logs).
+    """
+    ticket = query.get("ticket")
+    if ticket:
+        return store.redeem_ticket(ticket[:256], clock.now())
+    token = query.get("token")
+    if token and settings.auth_mode == "hs256":
+        try:
+            return verify_token(f"Bearer {token}").user_id
+        except Unauthenticated:
+            return None
+    return None
+
+
+def on_connect(connection_id: str, query: dict[str, str]) -> int:
+    """Accept (200) or refuse (401) a handshake; a sixth connection closes the user's oldest."""
+    user_id = handshake_user(query)
+    if user_id is None:
+        return 401
+    open_now = store.connect(connection_id, user_id, clock.now(), RESUME_GRACE)
+    excess = sorted(open_now.items(), key=lambda c: c[1])[:max(0, len(open_now) - MAX_CONNECTIONS)]
+    for old, _ in excess:
+        queues.send("push", {"kind": "close", "connection_id": old})
+    return 200
+
+
+def on_disconnect(connection_id: str) -> None:
+    user_id = store.disconnect(connection_id)
+    if user_id:
+        store.touch_presence(user_id, clock.now(), RESUME_GRACE)
+
+
+def on_message(connection_id: str, body: str) -> dict[str, Any] | None:
+    """Handle one client frame; returns the reply frame, if any (sent back on the same route)."""
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return {"type": "error", "message": "frames are JSON objects"}
+    if not isinstance(message, dict):
+        return {"type": "error", "message": "frames are JSON objects"}
+    action = message.get("action")
+    now = clock.now()
+    connection = store.get_connection(connection_id, now)
+    if connection is None:
+        return {"type": "error", "message": "unknown connection; reconnect"}
+    if action == "ping":
+        store.touch_presence(connection.user_id, now, RESUME_GRACE)
+        return {"type": "pong"}
+    if action == "resume":
+        since = _event_id(message.get("since"))
+        if since is None:
+            return {"type": "error", "message": "resume needs since: an event_id"}
+        queues.send("push", {"kind": "replay", "connection_id": connection_id, "user_id": connection.user_id,
+                             "since": since})
+        return None
+    if action in ("subscribe", "unsubscribe"):
+        post_ids = message.get("post_ids")
+        if (not isinstance(post_ids, list) or not 1 <= len(post_ids) <= MAX_SUBSCRIBE
+                or not all(isinstance(p, str) and 0 < len(p) <= 64 for p in post_ids)):
+            return {"type": "error", "message": f"post_ids: 1 to {MAX_SUBSCRIBE} post ids"}
+        if action == "subscribe":
+            store.subscribe(connection, list(dict.fromkeys(post_ids)), now)
+        else:
+            store.unsubscribe(connection, post_ids)
+        return None
+    return {"type": "error", "message": "action must be ping, resume, subscribe or unsubscribe"}
+
+
+def _event_id(raw: Any) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        value = raw
+    elif isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 15:
+        value = int(raw)
+    else:
+        return None
+    return value if 0 <= value < 10**15 else None
+
+
+# --- resume and long-poll ---------------------------------------------------------------------------
+
+def missed(user_id: str, since: int) -> list[dict[str, Any]] | None:
+    """The events after ``since`` in order, or None when they cannot all be given (resync)."""
+    presence = store.presence_of(user_id)
+    if presence is None or since + 1 < int(presence.log_from or 0):
+        return None  # events were not logged while the user was away
+    events = store.events_after(user_id, since, MAX_REPLAY + 1, clock.now())
+    if len(events) > MAX_REPLAY or (events and events[0]["event_id"] != since + 1):
+        return None  # too many, or the oldest have expired
+    if since > store.current_sequence(user_id):
+        return None  # an id this user never had
+    return events
+
+
+def long_poll(principal: Principal, since_raw: str | None, wait_raw: str | None,
+              sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
+    """``GET /me/events``: the events after ``since`` (waiting up to ``wait`` seconds for the first)."""
+    wait = 0
+    if wait_raw is not None:
+        if not (wait_raw.isascii() and wait_raw.isdigit() and int(wait_raw) <= MAX_WAIT_S):
+            raise InvalidInput(f"wait must be an integer from 0 to {MAX_WAIT_S}",
+                               details=[{"pointer": "/wait", "message": f"0 to {MAX_WAIT_S} seconds"}])
+        wait = int(wait_raw)
+    user_id = principal.user_id
+    store.touch_presence(user_id, clock.now(), RESUME_GRACE)
+    if since_raw is None:
+        since = store.current_sequence(user_id)
+    else:
+        parsed = _event_id(since_raw)
+        if parsed is None:
+            raise InvalidInput("since must be an event_id", details=[{"pointer": "/since",
+                                                                      "message": "an event_id (integer)"}])
+        since = parsed
+    deadline = time.monotonic() + min(wait, settings.long_poll_cap_s)
+    while True:
+        events = missed(user_id, since)
+        if events is None:
+            last = store.current_sequence(user_id)
+            return {"events": [{"type": "resync", "event_id": last}], "last_event_id": last, "resync": True}
+        if events or time.monotonic() >= deadline:
+            return {"events": events, "last_event_id": events[-1]["event_id"] if events else since, "resync": False}
+        sleep(min(POLL_EVERY_S, max(0.0, deadline - time.monotonic())))
+
+
+# --- announcements (event sites: one line each, never failing the caller) -----------------------------
+
+def announce_feed(post_id: str, user_ids: list[str]) -> None:
+    """Fan-out wrote ``post_id`` into these inboxes: push ``feed.new`` to those connected."""
+    for start in range(0, len(user_ids), 2000):
+        _send({"kind": "feed", "post_id": post_id, "users": user_ids[start:start + 2000]})
+
+
+def announce_pulled(post_id: str) -> None:
+    """A post of a pulled account was published: push ``feed.new`` to its connected followers."""
+    _send({"kind": "feed_pulled", "post_id": post_id})
+
+
+def announce_notifications(written: list[tuple[str, str]]) -> None:
+    """New or regrouped notifications ``(user, notification id)``: push them to the users present."""
+    try:
+        present = store.present({user for user, _ in written}, clock.now()) if written else {}
+        messages = [{"kind": "notification", "user_id": u, "notification_id": n} for u, n in written if u in present]
+        if messages:
+            queues.send_many("push", messages)
+    except Exception:
+        logger.exception("notification pushes not enqueued", count=len(written))
+
+
+def post_changed(post_id: str) -> None:
+    """A post's counters changed: one ``post.counters`` push per post per second at most."""
+    try:
+        now = clock.now()
+        if not store.counter_push_pending(post_id, now) and store.claim_counter_push(post_id, now, COUNTERS_EVERY):
+            queues.send_later("push", {"kind": "counters", "post_id": post_id},
+                              int(COUNTERS_EVERY.total_seconds()))
+    except Exception:
+        logger.exception("counters push not scheduled", post_id=post_id)  # the next change schedules one
+
+
+def _send(message: dict[str, Any]) -> None:
+    try:
+        queues.send("push", message)
+    except Exception:
+        # Pushes are a live view; what they announce is already stored and read over REST.
+        logger.exception("push not enqueued", kind=message["kind"])
+
+
+# --- the push worker -----------------------------------------------------------------------------------
+
+def handle_push(message: dict[str, Any]) -> int:
+    """Run one push job; returns the frames delivered."""
+    kind = message["kind"]
+    if kind == "feed":
+        return _push_feed(message["post_id"], message["users"])
+    if kind == "feed_pulled":
+        return _push_pulled(message["post_id"])
+    if kind == "notification":
+        return _push_notification(message["user_id"], message["notification_id"])
+    if kind == "counters":
+        return _push_counters(message["post_id"])
+    if kind == "replay":
+        return _replay(message["connection_id"], message["user_id"], int(message["since"]))
+    if kind == "close":
+        gateway().close(message["connection_id"])
+        store.disconnect(message["connection_id"])
+        return 0
+    raise ValueError(f"unknown push kind {kind!r}")
+
+
+def feed_item(post_id: str) -> dict[str, Any] | None:
+    """The post as ``GET /me/feed`` shows it (handle and display name included)."""
+    post = get_post(post_id, consistent=True)
+    if post.status != "published":
+        return None
+    account = get_account(post.account_id)
+    return {**post_view(post), "handle": account.handle, "display_name": account.display_name}
+
+
+def _push_feed(post_id: str, user_ids: list[str]) -> int:
+    present = store.present(user_ids, clock.now())
+    if not present:
+        return 0
+    item = feed_item(post_id)
+    if item is None:
+        return 0
+    return _deliver_each({u: [{"type": "feed.new", "item": item}] for u in present}, present)
+
+
+def _push_pulled(post_id: str) -> int:
+    post = get_post(post_id, consistent=True)
+    if post.status != "published" or not post.feed_key:
+        return 0
+    item = feed_item(post_id)
+    delivered = 0
+    now = clock.now()
+    for page in store.present_users(now):
+        follows = batch_get(FollowModel, [key_of(FollowModel, post.account_id, u) for u in page])
+        fans = [f.user_id for f in follows if pulled_post_shows(
+            post.feed_key, int(f.followed_at.timestamp() * 1000), [str(g) for g in post.audience_groups or ()],
+            f.groups)]
+        present = store.present(fans, now) if fans else {}
+        if present and item is not None:
+            delivered += _deliver_each({u: [{"type": "feed.new", "item": item}] for u in present}, present)
+    return delivered
+
+
+def _push_notification(user_id: str, notification_id: str) -> int:
+    from chalicelib.services import notifications
+
+    now = clock.now()
+    present = store.present([user_id], now)
+    if not present:
+        return 0
+    item = notifications.store.get_notification(user_id, notification_id)
+    if item is None:
+        return 0
+    marker = notifications.store.get_settings(user_id).read_marker
+    frame = {"type": "notification", "notification": notifications.view(item, marker),
+             "unread": notifications.unread_of(user_id)}
+    return _deliver_each({user_id: [frame]}, present)
+
+
+def _push_counters(post_id: str) -> int:
+    store.release_counter_push(post_id)  # first: a change from now on schedules the next push
+    now = clock.now()
+    subscriptions = store.subscribers(post_id, now)
+    if not subscriptions:
+        return 0
+    post = get_post(post_id, consistent=True)
+    frame = {"type": "post.counters", "post_id": post_id, "likes": int(post.likes), "comments": int(post.comments),
+             "votes": sum(int(n) for n in post.votes or [])}  # type: ignore[call-overload]
+    by_user: dict[str, list[str]] = {}
+    for s in subscriptions:
+        by_user.setdefault(s.user_id, []).append(s.connection_id)
+    # Only the subscribed connections get it, but it is numbered in the user's log like every frame.
+    results = list(_POOL.map(lambda entry: _log_and_send(entry[0], [frame], entry[1]), by_user.items()))
+    return sum(results)
+
+
+def _replay(connection_id: str, user_id: str, since: int) -> int:
+    events = missed(user_id, since)
+    frames = events if events is not None else [{"type": "resync", "event_id": store.current_sequence(user_id)}]
+    sent = 0
+    for frame in frames:
+        if not _send_to(connection_id, user_id, json.dumps(frame, ensure_ascii=False, separators=(",", ":"))):
+            break
+        sent += 1
+    return sent
+
+
+def _deliver_each(frames: dict[str, list[dict[str, Any]]], present: dict[str, store.PresenceModel]) -> int:
+    def one(user_id: str) -> int:
+        connections = list(store.connections_of(present[user_id]))
+        return _log_and_send(user_id, frames[user_id], connections)
+
+    return sum(_POOL.map(one, list(frames)))
+
+
+def _log_and_send(user_id: str, frames: list[dict[str, Any]], connection_ids: Iterable[str]) -> int:
+    numbered = store.append(user_id, frames, clock.now())
+    sent = 0
+    for connection_id in connection_ids:
+        for frame in numbered:
+            if not _send_to(connection_id, user_id, json.dumps(frame, ensure_ascii=False, separators=(",", ":"))):
+                break
+            sent += 1
+    return sent
+
+
+def _send_to(connection_id: str, user_id: str, text: str) -> bool:
+    if gateway().send(connection_id, text):
+        return True
+    logger.info("connection gone", connection_id=connection_id, user_id=user_id)
+    store.disconnect(connection_id)
+    return False
+

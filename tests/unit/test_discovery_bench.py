@@ -1,0 +1,13 @@
+"""The discovery benchmark can fail: on a graph without communities suggestions cannot beat popularity by 3x."""
+
+from __future__ import annotations
+
+from bench import discovery
+
+
+def test_the_benchmark_passes_on_planted_communities_and_fails_on_pure_noise(capsys) -> None:
+    small = ["--users", "800", "--accounts", "100", "--community-size", "10"]
+    assert discovery.main(small) == 0
+    assert "PASS" in capsys.readouterr().out
+    assert discovery.main([*small, "--noise", "1.0"]) == 1
+    assert "FAIL" in capsys.readouterr().out

@@ -34,9 +34,11 @@ test: $(STAMP) lint
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 ## Benchmark on a local moto server (not part of `make test`, ~15 min): fan-out of one post to
-## 100,000 followers vs raw BatchWriteItem and naive PutItem, store calls per operation, fan-out
-## worker memory (1,000 vs 100,000 followers), feed-page latency vs a raw Query, the 100,000-follower
-## fan-out under injected faults. `make bench BENCH_ARGS="--followers 20000"` for a quicker run.
+## 100,000 followers vs raw BatchWriteItem (3 alternating rounds) and naive PutItem, store calls per
+## operation, fan-out worker memory (1,000 vs 100,000 followers), feed-page latency vs a raw Query,
+## publish -> feed of the last of 1,000 / 10,000 followers through the local workers, the
+## 100,000-follower fan-out under injected faults. Prints a table last; exits 1 when a target is missed.
+## `make bench BENCH_ARGS=--quick` for a small development run (~3 min).
 bench: $(STAMP)
 	$(PY) -m bench.fanout $(BENCH_ARGS)
 	$(PY) -m bench.realtime $(REALTIME_BENCH_ARGS)

@@ -107,6 +107,10 @@ class Settings:
     # First backoff step (seconds) of batched writes and reads retrying unprocessed items
     # (store.batch; exponential with full jitter). Tests under injected faults shorten it.
     batch_base_delay_s: float = field(default_factory=lambda: _float("BATCH_BASE_DELAY_S", 0.02))
+    # Seconds a container keeps read-mostly feed items (store/read_cache.py); 0 turns the caches off.
+    feed_cache_ttl_s: float = field(default_factory=lambda: _float("FEED_CACHE_TTL_S", 10.0))
+    # Seconds a container keeps posts served on feed pages (their counters may lag this much).
+    feed_post_cache_ttl_s: float = field(default_factory=lambda: _float("FEED_POST_CACHE_TTL_S", 3.0))
     inbox_max_entries: int = field(default_factory=lambda: _int("INBOX_MAX_ENTRIES", 1000))
     # One inbox write in this many triggers a trim of that inbox (see store.inbox).
     inbox_trim_sample: int = field(default_factory=lambda: _int("INBOX_TRIM_SAMPLE", 50))
@@ -175,6 +179,9 @@ class Settings:
         if not 0 < self.batch_base_delay_s <= 5:
             raise ConfigError("BATCH_BASE_DELAY_S",
                               f"must be a number of seconds in (0, 5], not {self.batch_base_delay_s}")
+        for name in ("feed_cache_ttl_s", "feed_post_cache_ttl_s"):
+            if not 0 <= getattr(self, name) <= 300:
+                raise ConfigError(name.upper(), f"must be a number of seconds in [0, 300], not {getattr(self, name)}")
 
     def table(self, name: str) -> str:
         return f"weitao-{self.stage}-{name}"

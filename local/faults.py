@@ -44,6 +44,7 @@ from chalice.app import Chalice, SQSEventConfig
 from chalice.local import LambdaContext
 
 from chalicelib.config import settings
+from chalicelib.services import background
 from local.store_calls import dynamodb_clients, sqs_client
 from local.workers import sqs_event
 
@@ -284,6 +285,7 @@ class ChaosDrain:
 
     def poll(self, name: str, handler: Any, url: str, arn: str, batch_size: int) -> int:
         """Receive one batch and run it; returns the messages received."""
+        background.flush()  # messages a request sent after answering (feed impressions) are in the queue
         messages = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch_size,
                                             AttributeNames=["All"]).get("Messages", [])
         if not messages:

@@ -20,6 +20,7 @@ from chalice.local import LambdaContext
 
 from chalicelib.config import settings
 from chalicelib.observability import logger
+from chalicelib.services import background
 from local.cron import cron_matches
 
 # Failed records become visible again after this long (Lambda would wait for the
@@ -55,6 +56,7 @@ class QueueConsumer:
 
     def poll_once(self, wait_s: int = 0) -> int:
         """Process one batch; returns the number of messages received."""
+        background.flush()  # messages a request sent after answering (feed impressions) are in the queue
         sqs = _sqs()
         messages = sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=self.batch_size,
                                        WaitTimeSeconds=wait_s, AttributeNames=["All"]).get("Messages", [])

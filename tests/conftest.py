@@ -38,7 +38,8 @@ from chalice.test import Client  # noqa: E402
 from app import app  # noqa: E402
 from chalicelib.auth import issue_dev_token  # noqa: E402
 from chalicelib.domain import clock  # noqa: E402
-from chalicelib.services import runtime_config  # noqa: E402
+from chalicelib.services import background, runtime_config  # noqa: E402
+from chalicelib.store import read_cache  # noqa: E402
 from local.bootstrap import bootstrap  # noqa: E402
 from local.workers import drain  # noqa: E402
 from tests.contract import app_contract  # noqa: E402
@@ -111,9 +112,11 @@ def _moto_outside_unit_tests(request: pytest.FixtureRequest) -> None:
 
 @pytest.fixture
 def stack() -> Iterator[None]:
-    """A wiped moto with every table and queue created fresh."""
+    """A wiped moto with every table and queue created fresh (and no container caches)."""
+    background.flush()  # nothing sent late by the previous test lands in this one
     requests.post(f"{ENDPOINT}/moto-api/reset", timeout=10)
     bootstrap()
+    read_cache.clear_all()
     clock.set_now(None)
     runtime_config.forget_cached()  # a fresh container: no run-time configuration read yet
     yield

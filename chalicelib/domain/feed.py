@@ -74,3 +74,18 @@ def take_newest(sources: Sequence[FeedSource], limit: int, seen: set[str]) -> li
         seen.add(entry.post_id)
         taken.append(entry)
     return taken
+
+
+def window_from_recent(newest_keys: Sequence[str], complete: bool, since: str, upper: str | None,
+                       want: int) -> list[int] | None:
+    """Which of an account's newest posts (their feed keys, newest first) answer a pull
+    of ``since <= key < upper``, or None when the list may miss some (read the store).
+
+    ``complete``: the list holds every post the account has. Posts missing from the
+    list are older than its last one, so the list answers when it is complete, when it
+    holds ``want`` keys of the window, or when its last key is already below ``since``.
+    """
+    hits = [i for i, key in enumerate(newest_keys) if since <= key and (upper is None or key < upper)]
+    if len(hits) >= want or complete or (newest_keys and newest_keys[-1] < since):
+        return hits[:want]
+    return None

@@ -17,7 +17,7 @@ each other run at once, so a page takes about three round trips, not one per cal
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -28,11 +28,11 @@ from chalicelib.domain.clock import epoch_millis
 from chalicelib.domain.cursor import cursor_int, cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.delivery_modes import PullWindow, choose_windows, pulled_post_shows
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.feed import FeedEntry, FeedSource, shows_in_feed, take_newest
+from chalicelib.domain.feed import FeedEntry, FeedSource, shows_in_feed, take_newest, window_from_recent
 from chalicelib.domain.posts import SECTIONS
-from chalicelib.services import activity
+from chalicelib.services import activity, background
 from chalicelib.services.representations import post_view
-from chalicelib.store import delivery_state, inbox
+from chalicelib.store import delivery_state, inbox, read_cache
 from chalicelib.store.accounts import accounts_by_ids
 from chalicelib.store.batch import batch_write, key_of
 from chalicelib.store.posts import posts_by_ids, published_between
@@ -43,6 +43,9 @@ MAX_ROUNDS = 3
 # Reads of one page that do not depend on each other run at once (one round trip
 # instead of several); the pool lives as long as the process (a Lambda container).
 _POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="feed-read")
+# A pulled account's newest posts per section are read once per container and TTL
+# (store/read_cache.py) and shared by all its fans' pages; older pages query the store.
+RECENT_POSTS = 50
 
 
 def read_feed(principal: Principal, section: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
@@ -62,11 +65,15 @@ def read_feed(principal: Principal, section: str | None, limit: int, cursor: str
     user_id = principal.user_id
     inbox_source = FeedSource(_inbox_fetch(user_id, section), before)
     want = min(limit, settings.inbox_max_entries - served)
-    # The inbox is read while the pull windows are listed (independent reads run at once).
-    listed = _POOL.submit(delivery_state.pulled_accounts, user_id)
-    if want > 0:
-        inbox_source.refill(want)
-    windows = choose_windows((PullWindow(w.account_id, w.since, w.until) for w in listed.result()),
+    # The fan's pull windows come from this container's cache; when they are not there the
+    # inbox is read while they are listed (independent reads run at once).
+    listed = read_cache.PULL_WINDOWS.get(user_id)
+    if listed is None:
+        listing = _POOL.submit(_pull_windows, user_id)
+        if want > 0:
+            inbox_source.refill(want)
+        listed = listing.result()
+    windows = choose_windows((PullWindow(w.account_id, w.since, w.until) for w in listed),
                              before, settings.hybrid_max_pulled)
     sources = [inbox_source] + [FeedSource(_pull_fetch(window, section), before) for window in windows]
     items: list[dict[str, Any]] = []
@@ -84,17 +91,18 @@ def read_feed(principal: Principal, section: str | None, limit: int, cursor: str
         if all(s.done for s in sources) or len(items) >= limit:
             break
     more = not all(s.done for s in sources) and served < settings.inbox_max_entries and before is not None
-    activity.record_impressions(user_id, items)  # one message for the whole page
+    background.later(activity.record_impressions, user_id, items)  # one message per page, not waited for
     resume = {"before": before, "served": str(served)} if more and before is not None else None
     next_cursor = encode_cursor(resume, scope) if resume else None
     return {"items": items, "next_cursor": next_cursor}
 
 
 def _all_at_once(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run independent store reads concurrently (inline when there is just one)."""
+    """Run independent store reads concurrently (the first inline, the others on the pool)."""
     if len(calls) <= 1:
         return [call() for call in calls]
-    return [future.result() for future in [_POOL.submit(call) for call in calls]]
+    futures = [_POOL.submit(call) for call in calls[1:]]
+    return [calls[0](), *(future.result() for future in futures)]
 
 
 def _inbox_fetch(user_id: str, section: str) -> Any:
@@ -104,11 +112,80 @@ def _inbox_fetch(user_id: str, section: str) -> Any:
     return fetch
 
 
+def _pull_windows(user_id: str) -> list[Any]:
+    drops = read_cache.PULL_WINDOWS.drops
+    windows = delivery_state.pulled_accounts(user_id)
+    read_cache.PULL_WINDOWS.put_many({user_id: windows}, read_after=drops)
+    return windows
+
+
 def _pull_fetch(window: PullWindow, section: str) -> Any:
     def fetch(before: str | None, want: int) -> list[FeedEntry]:
-        posts = published_between(window.account_id, section, window.since, window.upper(before), want)
+        posts = _recent_posts(window.account_id, section, window.since, window.upper(before), want)
         return [FeedEntry(p.feed_key, p.post_id, p.account_id, pulled=True) for p in posts if p.feed_key]
     return fetch
+
+
+def _recent_posts(account_id: str, section: str, since: str, upper: str | None, want: int) -> list[Any]:
+    """A pull from the account's cached newest posts when they cover it, else one Query."""
+    newest = read_cache.RECENT_POSTS.get((account_id, section))
+    if newest is None:
+        drops = read_cache.RECENT_POSTS.drops
+        newest = published_between(account_id, section, "0", None, RECENT_POSTS)  # keys are digits first
+        read_cache.RECENT_POSTS.put_many({(account_id, section): newest}, read_after=drops)
+    picked = window_from_recent([p.feed_key or "" for p in newest], len(newest) < RECENT_POSTS, since, upper, want)
+    if picked is None:
+        return published_between(account_id, section, since, upper, want)
+    return [newest[i] for i in picked]
+
+
+def _follows(user_id: str, account_ids: set[str]) -> dict[str, Any]:
+    """The fan's follows of these accounts (cached, the rest in one BatchGetItem)."""
+    def read(keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+        return {(a, user_id): f for a, f in delivery_state.follows_of(user_id, {a for a, _ in keys}).items()}
+    found = _through_cache(read_cache.FOLLOWS, [(a, user_id) for a in sorted(account_ids)], read)
+    return {a: f for (a, _), f in found.items()}
+
+
+def _posts(post_ids: list[str]) -> dict[str, Any]:
+    """Posts by id (cached, the rest in one BatchGetItem)."""
+    return _through_cache(read_cache.POSTS, post_ids, posts_by_ids)
+
+
+def _accounts(account_ids: set[str]) -> dict[str, Any]:
+    """Accounts by id (cached, the rest in one BatchGetItem)."""
+    return _through_cache(read_cache.ACCOUNTS, sorted(account_ids), accounts_by_ids)
+
+
+_refreshing: set[Hashable] = set()  # keys a background refresh is reading now
+
+
+def _through_cache(cache: read_cache.TtlCache[Any, Any], keys: list[Any],
+                   read: Callable[[list[Any]], dict[Any, Any]]) -> dict[Any, Any]:
+    """Cached values of ``keys``; missing ones are read now, aging ones re-read in the
+    background (at most one refresh per key at a time). Only what was found is cached."""
+    drops = cache.drops
+    found, aging = cache.get_aging(keys)
+    missing = [k for k in keys if k not in found]
+    if missing:
+        fresh = read(missing)
+        cache.put_many(fresh, read_after=drops)
+        found.update(fresh)
+    stale = [k for k in aging if k not in _refreshing]
+    if stale:
+        _refreshing.update(stale)
+        background.later(_refresh, cache, stale, read)
+    return found
+
+
+def _refresh(cache: read_cache.TtlCache[Any, Any], keys: list[Any],
+             read: Callable[[list[Any]], dict[Any, Any]]) -> None:
+    drops = cache.drops
+    try:
+        fresh = read(keys)
+        cache.put_many(fresh, read_after=drops)
+    finally:
+        _refreshing.difference_update(keys)
 
 
 def _hydrate(user_id: str, page: list[FeedEntry]) -> list[dict[str, Any]]:
@@ -116,9 +193,12 @@ def _hydrate(user_id: str, page: list[FeedEntry]) -> list[dict[str, Any]]:
         return []
     # Posts, follows and accounts are read at once (accounts of every entry: those of
     # entries that turn out hidden are read for nothing, one round trip is saved).
-    posts, follows, accounts = _all_at_once([lambda: posts_by_ids([e.post_id for e in page]),
-                                             lambda: delivery_state.follows_of(user_id, {e.account_id for e in page}),
-                                             lambda: accounts_by_ids(list({e.account_id for e in page}))])
+    # Posts, follows and accounts usually come from this container's caches
+    # (store/read_cache.py); what is missing is read at once, in one round trip.
+    account_ids = {e.account_id for e in page}
+    posts, follows, accounts = _all_at_once([lambda: _posts([e.post_id for e in page]),
+                                             lambda: _follows(user_id, account_ids),
+                                             lambda: _accounts(account_ids)])
 
     def shows(entry: FeedEntry) -> bool:
         post, follow = posts.get(entry.post_id), follows.get(entry.account_id)

@@ -188,7 +188,7 @@ def fan_out_chunk(message: FanoutMessage) -> int:
         return len(users)
 
     def write(part: list[str]) -> None:
-        inbox.write_entries([inbox.inbox_entry(u, key, post_id, post.account_id, post.section) for u in part])
+        inbox.write_fanout(part, key, post_id, post.account_id, post.section)
 
     delivered = 0
     written: list[str] = []

@@ -19,6 +19,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.config import settings
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.names import normalise_term
+from chalicelib.store import read_cache
 from chalicelib.store.base import TableMeta, applied, flat_key, raw_key, transact, transaction_failures
 from chalicelib.store.batch import batch_get, key_of
 
@@ -134,6 +135,7 @@ def update_account(account: AccountModel, changes: dict[str, Any]) -> AccountMod
 
     if not transact(AccountModel, write):
         raise NotFound(f"account {account.account_id} not found")
+    read_cache.ACCOUNTS.drop(account.account_id)
     return get_account(account.account_id)
 
 

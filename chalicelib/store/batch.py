@@ -46,9 +46,11 @@ def _call_with_retry(call: Callable[[], dict[str, Any]], attempt: int, max_attem
 
 
 def batch_write(model_cls: type[Model], puts: Iterable[Model] = (), delete_keys: Iterable[dict[str, Any]] = (),
-                *, max_attempts: int = 10, base_delay: float | None = None, max_delay: float = 2.0,
+                *, raw_puts: Iterable[dict[str, Any]] = (), max_attempts: int = 10,
+                base_delay: float | None = None, max_delay: float = 2.0,
                 sleep: Callable[[float], None] = time.sleep) -> int:
-    """Put ``puts`` and delete ``delete_keys`` (serialized key maps) in batches of 25.
+    """Put ``puts`` (models) and ``raw_puts`` (serialized items), delete ``delete_keys``
+    (serialized key maps), in batches of 25.
 
     Returns the number of BatchWriteItem calls made. Raises :class:`BatchIncomplete`
     when items remain unprocessed after ``max_attempts`` rounds (writes are idempotent,
@@ -57,6 +59,7 @@ def batch_write(model_cls: type[Model], puts: Iterable[Model] = (), delete_keys:
     table = model_cls.Meta.table_name
     base_delay = settings.batch_base_delay_s if base_delay is None else base_delay
     requests = [{"PutRequest": {"Item": item.serialize()}} for item in puts]
+    requests += [{"PutRequest": {"Item": item}} for item in raw_puts]
     requests += [{"DeleteRequest": {"Key": key}} for key in delete_keys]
     client = _client(model_cls)
     calls = 0

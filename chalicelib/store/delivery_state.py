@@ -19,6 +19,7 @@ from pynamodb.models import Model
 
 from chalicelib.config import settings
 from chalicelib.domain.delivery_modes import PUSH
+from chalicelib.store import read_cache
 from chalicelib.store.accounts import AccountModel
 from chalicelib.store.base import TableMeta, applied
 from chalicelib.store.batch import batch_get, batch_write, key_of
@@ -104,6 +105,7 @@ def pulled_accounts(user_id: str) -> list[PulledAccountModel]:
 
 def put_pulled(items: list[PulledAccountModel]) -> int:
     """Write pull windows in batches of 25 (idempotent puts); returns the calls made."""
+    read_cache.PULL_WINDOWS.drop(*{item.user_id for item in items})
     return batch_write(PulledAccountModel, items) if items else 0
 
 
@@ -111,6 +113,7 @@ def remove_pulled(user_id: str, account_ids: list[str]) -> int:
     """Forget pull windows (unfollow, or met stale in a feed)."""
     if not account_ids:
         return 0
+    read_cache.PULL_WINDOWS.drop(user_id)
     return batch_write(PulledAccountModel, delete_keys=[key_of(PulledAccountModel, user_id, a) for a in account_ids])
 
 

@@ -16,7 +16,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.config import settings
 from chalicelib.domain import fans
 from chalicelib.domain.errors import NotFound
-from chalicelib.store import fan_counts
+from chalicelib.store import fan_counts, read_cache
 from chalicelib.store.accounts import AccountModel
 from chalicelib.store.base import TableMeta, flat_key, raw_key, transaction_failures
 from chalicelib.store.roster import FanRosterModel, member, roster_page
@@ -74,6 +74,7 @@ def follow(account_id: str, user_id: str, at: datetime, follower_count: int | No
         fan_counts.add_moves(tx, account_id, fans.follower_keys(at, (), None, None))
 
     failed = transaction_failures(FollowModel, write)  # [follow, account, roster, fan counters...]
+    read_cache.forget_follow(account_id, user_id)
     if len(failed) >= 2 and failed[1]:
         raise NotFound(f"account {account_id} not found")
     return not failed  # the follow existed
@@ -103,6 +104,7 @@ def unfollow(account_id: str, user_id: str) -> bool:
             fan_counts.add_moves(tx, account_id, Counter({key: -n for key, n in keys.items()}))
 
         failed = transaction_failures(FollowModel, write)  # [follow, account, roster?, fan counters...]
+        read_cache.forget_follow(account_id, user_id)
         if len(failed) >= 2 and failed[1]:
             return False
         if failed:
@@ -143,10 +145,13 @@ def _change_group(account_id: str, user_id: str, group: str, joining: bool) -> N
                       condition=revision_unchanged(current))
             fan_counts.add_moves(tx, account_id, deltas)
 
-        if not transaction_failures(FollowModel, write):
+        failed = transaction_failures(FollowModel, write)
+        read_cache.forget_follow(account_id, user_id)
+        if not failed:
             return
         fan_counts.backoff(attempt)
     raise RuntimeError(f"follow {account_id}/{user_id} kept changing; retry")
+    read_cache.forget_follow(account_id, user_id)
 
 
 def followers_page(account_id: str, limit: int, after: dict[str, str] | None,

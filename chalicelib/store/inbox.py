@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
+from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.indexes import AllProjection, LocalSecondaryIndex
@@ -42,6 +43,19 @@ class InboxModel(Model):
 def inbox_entry(user_id: str, feed_key: str, post_id: str, account_id: str, section: str) -> InboxModel:
     return InboxModel(user_id, feed_key, post_id=post_id, account_id=account_id,
                       section_key=f"{section}#{feed_key}")
+
+
+def entry_item(user_id: str, feed_key: str, post_id: str, account_id: str, section: str) -> dict[str, Any]:
+    """``inbox_entry(...).serialize()`` built directly: a PynamoDB model costs ~50 µs to
+    build and serialize, a tenth of the fan-out's CPU per entry (a test keeps them equal)."""
+    return {"account_id": {"S": account_id}, "feed_key": {"S": feed_key}, "post_id": {"S": post_id},
+            "section_key": {"S": f"{section}#{feed_key}"}, "user_id": {"S": user_id}}
+
+
+def write_fanout(user_ids: Iterable[str], feed_key: str, post_id: str, account_id: str, section: str) -> int:
+    """Put one post's entry into many inboxes (the fan-out); returns the BatchWriteItem calls made."""
+    return batch_write(InboxModel, raw_puts=[entry_item(u, feed_key, post_id, account_id, section)
+                                             for u in user_ids])
 
 
 def write_entries(entries: list[InboxModel]) -> int:

@@ -30,6 +30,7 @@ from chalicelib.domain.posts import (
     FeedKeys,
 )
 from chalicelib.domain.quota import QuotaCharge
+from chalicelib.store import read_cache
 from chalicelib.store.base import TableMeta, applied, flat_key, raw_key, transact, transaction_failures
 from chalicelib.store.batch import batch_get, key_of
 
@@ -250,6 +251,7 @@ def transition(post: PostModel, from_status: str, actions: list[Any], *, entry: 
     expected = PostModel.status == from_status
     if condition is not None:
         expected = expected & condition
+    read_cache.POSTS.drop(post.post_id)  # a status change shows at once in this container's feeds
     refund = refund and post.quota_day is not None
     if entry is None and not refund:
         return applied(lambda: post.update(actions=actions, condition=expected))

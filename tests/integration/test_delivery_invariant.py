@@ -44,17 +44,17 @@ def test_duplicated_and_failing_fan_out_delivers_exactly_once(api, run_workers, 
     monkeypatch.setattr(queues, "send", send_twice)
 
     # And the fourth chunk written fails once after half of its entries are stored
-    real_write = inbox.write_entries
+    real_write = inbox.write_fanout
     calls = Counter()
 
-    def write_then_fail_once(entries: list[InboxModel]) -> int:
+    def write_then_fail_once(users: list[str], *entry: str) -> int:
         calls["writes"] += 1
         if calls["writes"] == 4:
-            real_write(entries[: len(entries) // 2])
+            real_write(users[: len(users) // 2], *entry)
             raise ConnectionError("worker lost its connection mid-chunk")
-        return real_write(entries)
+        return real_write(users, *entry)
 
-    monkeypatch.setattr(inbox, "write_entries", write_then_fail_once)
+    monkeypatch.setattr(inbox, "write_fanout", write_then_fail_once)
 
     # When a post is published and every queue drained
     post = publish(api, "owner", account["account_id"], nine_grid())

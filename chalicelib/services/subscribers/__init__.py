@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
-from chalicelib.services.subscribers import day_counters, fan_out, fingerprints, notify
+from chalicelib.services.subscribers import day_counters, fan_out, feed_cache, fingerprints, notify
 
 
 class Event(Protocol):
@@ -37,10 +37,10 @@ Subscriber = Callable[[Any], None]
 
 SUBSCRIBERS: dict[str, tuple[Subscriber, ...]] = {
     "post_published": (fingerprints.index_published_post, day_counters.count_publication, fan_out.deliver_post,
-                       notify.buyer_show_sent),
+                       notify.buyer_show_sent, feed_cache.forget_recent_posts),
     "post_rejected": (notify.post_rejected,),
     "post_held": (notify.post_held,),
-    "post_removed": (fan_out.retract_post,),
+    "post_removed": (feed_cache.forget_recent_posts, fan_out.retract_post),
     "buyer_show_pushed": (fan_out.deliver_post,),
 }
 

@@ -41,10 +41,10 @@ def record(user_id: str | None, accounts: dict[str, dict[str, int]],
         logger.exception("activity not recorded", user_id=user_id, accounts=sorted(accounts))
 
 
-def record_impressions(user_id: str, items: Iterable[dict[str, Any]]) -> None:
-    """A feed page was shown: one impression per post, counted per account, one message per page."""
+def record_impressions(user_id: str, items: Iterable[dict[str, Any]], at: datetime | None = None) -> None:
+    """A feed page was shown (at ``at``, when sent later): one impression per post, per account, one message."""
     per_account = Counter(item["account_id"] for item in items if item.get("account_id"))
-    record(user_id, {account_id: {"impressions": n} for account_id, n in per_account.items()})
+    record(user_id, {account_id: {"impressions": n} for account_id, n in per_account.items()}, at=at)
 
 
 def record_read(user_id: str, post: PostModel) -> None:

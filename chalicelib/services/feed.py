@@ -24,6 +24,7 @@ from typing import Any
 
 from chalicelib.auth import Principal
 from chalicelib.config import settings
+from chalicelib.domain import clock
 from chalicelib.domain.clock import epoch_millis
 from chalicelib.domain.cursor import cursor_int, cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.delivery_modes import PullWindow, choose_windows, pulled_post_shows
@@ -91,7 +92,8 @@ def read_feed(principal: Principal, section: str | None, limit: int, cursor: str
         if all(s.done for s in sources) or len(items) >= limit:
             break
     more = not all(s.done for s in sources) and served < settings.inbox_max_entries and before is not None
-    background.later(activity.record_impressions, user_id, items)  # one message per page, not waited for
+    # One message per page, not waited for; stamped with the read's time, not the send's.
+    background.later(activity.record_impressions, user_id, items, clock.now())
     resume = {"before": before, "served": str(served)} if more and before is not None else None
     next_cursor = encode_cursor(resume, scope) if resume else None
     return {"items": items, "next_cursor": next_cursor}

@@ -37,8 +37,9 @@ import sys
 import time
 import tracemalloc
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -64,6 +65,23 @@ def start_moto_process() -> tuple[subprocess.Popen[bytes], str]:
             time.sleep(0.05)
     server.kill()
     raise RuntimeError("moto server did not start")
+
+
+@contextmanager
+def moto_process() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """A moto server process the environment points at, stopped on the way out."""
+    server, endpoint = start_moto_process()
+    try:
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+        point_at(endpoint)
+        yield server, endpoint
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
 
 
 class CpuClock:
@@ -585,19 +603,9 @@ def main() -> int:
         args.followers, args.naive_sample, args.latency_samples = 5_000, 300, 60
         args.delivery_sizes, args.delivery_posts, args.no_faults = "200,1000", 3, True
     sizes = tuple(int(size) for size in args.delivery_sizes.split(",") if size.strip())
-    server, endpoint = start_moto_process()
-    try:
-        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
-        point_at(endpoint)
+    with moto_process() as (server, endpoint):
         return Bench(endpoint, args.followers, args.naive_sample, args.latency_samples, not args.no_faults,
                      server.pid, rounds=args.rounds, delivery_sizes=sizes, delivery_posts=args.delivery_posts).run()
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
 
 
 if __name__ == "__main__":

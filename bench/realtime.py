@@ -25,16 +25,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import subprocess
 import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from bench.fanout import start_moto_process
-from local.environment import point_at
+from bench.fanout import moto_process
 
 
 def item_writes(params: dict[str, Any], operation: str) -> int:
@@ -208,17 +205,8 @@ def main() -> int:
     parser.add_argument("--posts", type=int, default=3)
     parser.add_argument("--likes", type=int, default=500)
     args = parser.parse_args()
-    server, endpoint = start_moto_process()
-    try:
-        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
-        point_at(endpoint)
+    with moto_process():
         return run(args.followers, args.connected, args.posts, args.likes)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 if __name__ == "__main__":

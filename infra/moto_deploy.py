@@ -224,6 +224,11 @@ def run(template_path: Path) -> dict[str, Any]:
         report["ok"] = report["smoke"]["ok"] and not report["resource_problems"]
         return report
     finally:
+        # The feed read queues its impressions on the background thread; send them while
+        # moto is up, or the failed send's log line lands after the report on stdout.
+        from chalicelib.services import background
+
+        background.flush()
         server.stop()
 
 

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 BROWSER_PACKAGES := chromium fonts-noto-cjk
 
-.PHONY: run demo test lint schemas check-schemas package capacity bench bench-grading bench-realtime bench-discovery lock screenshots
+.PHONY: run demo test lint schemas check-schemas package capacity bench bench-grading bench-realtime bench-discovery bench-load lock screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -45,6 +45,10 @@ bench: $(STAMP)
 
 ## Realtime and notifications only: publish -> feed.new p50/p99, notification writes per event, one big group
 ## (quick defaults; full size: REALTIME_BENCH_ARGS="--followers 1000 --connected 100 --likes 10000").
+## 50 simulated app users for 2 minutes against `make run` (started for it if not up), then the invariants.
+bench-load: $(STAMP)
+	$(PY) -m bench.load $(LOAD_BENCH_ARGS)
+
 bench-realtime: $(STAMP)
 	$(PY) -m bench.realtime $(REALTIME_BENCH_ARGS)
 

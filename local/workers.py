@@ -156,8 +156,9 @@ class Workers:
     def _poll(self, consumer: QueueConsumer) -> None:
         while not self.stop_event.is_set():
             try:
-                if not consumer.poll_once(wait_s=1):
-                    self.stop_event.wait(0.2)
+                # A long poll: moto answers as soon as a message arrives (or after 1 s), so
+                # an idle queue costs one receive a second and a new message waits for none.
+                consumer.poll_once(wait_s=1)
             except Exception:
                 logger.exception("poller error", handler=consumer.name)
                 self.stop_event.wait(1)

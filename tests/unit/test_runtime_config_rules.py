@@ -27,7 +27,14 @@ def test_each_bundled_default_passes_its_own_schema_and_checks(name: str) -> Non
 
 
 def test_the_default_hot_list_document_ranks_as_the_bundled_file_does() -> None:
-    assert hot_list_config_from(default_document("hot_list"), hot_list_config().bucket_shards) == hot_list_config()
+    # Given the default hot-list document
+    document = default_document("hot_list")
+
+    # When it is read as a hot-list configuration
+    config = hot_list_config_from(document, hot_list_config().bucket_shards)
+
+    # Then it is the configuration of the bundled file
+    assert config == hot_list_config()
 
 
 @pytest.mark.parametrize(("name", "edit", "pointer"), [
@@ -40,10 +47,15 @@ def test_the_default_hot_list_document_ranks_as_the_bundled_file_does() -> None:
     ("banned_words", lambda d: d.pop("categories"), "/categories"),
 ])
 def test_the_schema_refuses_a_bad_field_by_its_pointer(name, edit, pointer) -> None:
+    # Given a default document with one field broken or taken out
     document = default_document(name)
     edit(document)
+
+    # When it is validated against its schema
     with pytest.raises(InvalidInput) as refused:
         validate(f"config/{name}", document)
+
+    # Then the refusal names that field's pointer
     assert pointer in [d["pointer"] for d in refused.value.details]
 
 
@@ -69,11 +81,18 @@ def test_a_word_standing_for_too_many_spellings_is_refused_before_anything_compi
 
 @pytest.mark.parametrize(("header", "version"), [("3", 3), ('"3"', 3), ('W/"12"', 12), (" 0 ", 0), (None, None)])
 def test_if_match_names_a_version(header, version) -> None:
-    assert parse_if_match(header) == version
+    # Given an If-Match header with a version number, quoted, weak, padded, or no header at all
+    # When it is parsed
+    parsed = parse_if_match(header)
+
+    # Then it names that version (or none)
+    assert parsed == version
 
 
 @pytest.mark.parametrize("header", ["", "*", "v3", "-1", "1.5", "3, 4", "1" * 13])
 def test_if_match_without_a_version_is_refused(header) -> None:
+    # Given an If-Match header that is empty, a wildcard, not a whole number, a list or too long
+    # When it is parsed / Then it is refused
     with pytest.raises(ValueError):
         parse_if_match(header)
 

@@ -33,7 +33,8 @@ def nested(depth: int) -> Any:
     ({"a/b~": "\udc00"}, "/a~1b~0"),
 ])
 def test_a_shape_past_a_bound_is_named_by_an_encodable_pointer(document: Any, pointer: str) -> None:
-    # When the body breaks one bound
+    # Given a body one past a bound: depth, items, keys, key or string length, or an unpaired surrogate
+    # When its shape is checked
     problem = body_shape.shape_problem(document)
 
     # Then its pointer is named, and the pointer can be written out as UTF-8
@@ -131,7 +132,9 @@ def test_no_schema_pattern_lets_a_trailing_newline_or_any_trailer_through(where:
     value = data.draw(st.from_regex(pattern, fullmatch=True))
     checker = SafeValidator({"type": "string", "pattern": pattern})
     assert checker.is_valid(value), (where, value)
-    # Then the same value with a newline (or a newline and more) after it is refused
+
+    # When the same value is checked with a newline (or a newline and more) after it
+    # Then it is refused
     for trailer in ("\n", "\r\n", "\nx"):
         assert not checker.is_valid(value + trailer), (where, value + trailer)
 

@@ -81,6 +81,8 @@ def test_the_counters_equal_a_recount_after_random_changes() -> None:
             new_state = fans.advance_activity(current["last"], current["before"], day)
             counts.update(fans.activity_deltas((current["last"], current["before"]), new_state))
             current["last"], current["before"] = new_state
+
+    # When the distribution is read out from the counters
     body = fans.distribution(len(followers), dict(counts), today)
 
     # Then the read-out matches a recount of the followers themselves

@@ -139,7 +139,9 @@ class TestWindows:
 class TestRoster:
     def test_pages_split_as_the_account_grows_and_stay_near_the_target_size(self) -> None:
         # Given 100,000 follows arriving one after another
+        # When each is given its roster page
         sizes: Counter = Counter(roster_page(f"user-{i}", i) for i in range(100_000))
+
         # Then no page is much bigger than the target, and levels deepen with the count
         assert max(sizes.values()) <= PAGE_MEMBERS * 1.2
         assert roster_page("x", 0).startswith("00#") and roster_page("x", 64_000).startswith("07#")

@@ -46,6 +46,7 @@ def test_gathering_orders_by_listing_time_keeps_each_product_once_and_at_most_ni
     listings.append(listing(5, minutes=30, title="重复上报"))
     listings.append(listing(20, minutes=-1, image="https://img.example.com/11.jpg"))
 
+    # When they are gathered into the window's post
     gathered = gather(listings)
 
     # Then products follow listing time, each once with its first report, images are unique and ≤ 9

@@ -20,8 +20,10 @@ from chalicelib.validation import validate
 
 @pytest.mark.parametrize("name", sorted(ROLE_OF))
 def test_each_bundled_default_passes_its_own_schema_and_checks(name: str) -> None:
-    # Given the bundled default of a document / Then an editor can send it back unchanged
+    # Given the bundled default of a document
     document = default_document(name)
+
+    # When it is validated and checked / Then an editor can send it back unchanged
     assert validate(f"config/{name}", document) == document
     assert document_problems(name, document) == []
 
@@ -74,8 +76,12 @@ def test_a_word_standing_for_too_many_spellings_is_refused_before_anything_compi
     # Given three variant groups of 11 spellings each in one word (1,331 spellings)
     groups = {name: [f"{name}{i}" for i in range(11)] for name in ("a", "b", "c")}
     document = {"variants": groups, "categories": {"fraud": {"message": "m", "words": ["{a}{b}", "{a}{b}{c}"]}}}
+
+    # When the document is checked
+    problems = document_problems("banned_words", document)
+
     # Then only the second word is named
-    assert [(p["pointer"], p["message"]) for p in document_problems("banned_words", document)] == [
+    assert [(p["pointer"], p["message"]) for p in problems] == [
         ("/categories/fraud/words/1", "stands for 1331 spellings; at most 1000")]
 
 
@@ -107,6 +113,9 @@ def test_the_banned_words_hook_uses_the_lists_it_is_given() -> None:
     def verdict(text: str):
         return hook(PostContent(post_id="p", account_id="a", type="article", format="long_article", text=text))
 
+    # When posts with the new word and with a word only the bundled file lists are checked
+    new_word, bundled_word = verdict("今晚 拼团暗号"), verdict("专业刷单")
+
     # Then the new word is rejected under its category, and a word only the bundled file lists is not
-    assert (verdict("今晚 拼团暗号").outcome, verdict("今晚 拼团暗号").reason) == (REJECT, "group_buy_scam")
-    assert verdict("专业刷单").outcome != REJECT
+    assert (new_word.outcome, new_word.reason) == (REJECT, "group_buy_scam")
+    assert bundled_word.outcome != REJECT

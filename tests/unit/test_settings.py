@@ -48,6 +48,7 @@ def test_a_bad_value_is_refused_naming_its_setting(monkeypatch: pytest.MonkeyPat
 
 def test_inside_lambda_only_cognito_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a Lambda runtime configured for dev tokens
+    # When the settings load / Then they are refused
     with pytest.raises(ConfigError, match="AUTH_MODE is 'hs256'"):
         _load(monkeypatch, **LAMBDA, AUTH_MODE="hs256")
     # And given cognito without the pool's ARN

@@ -35,17 +35,28 @@ def test_a_big_message_is_cut_the_same_way_on_every_delivery() -> None:
 
 
 def test_groups_never_exceed_a_transaction_and_merge_shared_items() -> None:
+    # Given sixty small feed pages touching the same three accounts, and one big page of 120
     messages = [_page(f"m{n}", 3) for n in range(60)] + [_page("big", 120)]
     fans = {(f"a{i:03d}", "fan") for i in range(120)}
     units = activity_units(messages, fans)
+
+    # When the units are grouped into transactions
     groups = transaction_groups(units)
+
+    # Then every unit is in one group, in order, and no group's markers and merged writes exceed a transaction
     assert [u.unit_id for g in groups for u in g] == [u.unit_id for u in units]
     assert all(len(g) + len(merge_writes(g)) <= MAX_TRANSACTION_ACTIONS for g in groups)
-    # Sixty small pages share six items: merged, they need far fewer transactions than messages
+    # And sixty small pages share six items: merged, they need far fewer transactions than messages
     assert len(groups) <= 6
     assert merge_writes(units)[("day", "a000", "2024-05-01")] == {"impressions": 61}
 
 
 def test_a_message_seen_twice_in_a_batch_counts_once() -> None:
-    units = activity_units([_page("same", 2), _page("same", 2)], set())
+    # Given a batch holding the same message twice (a redelivery)
+    batch = [_page("same", 2), _page("same", 2)]
+
+    # When it is cut into units
+    units = activity_units(batch, set())
+
+    # Then there is one unit for it
     assert [u.unit_id for u in units] == ["same#0"]

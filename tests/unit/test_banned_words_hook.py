@@ -108,10 +108,11 @@ def test_variant_groups_expand_and_an_unknown_group_is_a_configuration_error() -
     data = {"variants": {"wechat": ["微信", "vx"]},
             "categories": {"off_platform_diversion": {"message": "m", "words": ["加{wechat}"]}}}
 
-    # When it is compiled, then each spelling is matched
+    # When it is compiled
     words = BannedWordList(data)
-    assert words.first_match("加vx") and words.first_match("加微信") and not words.first_match("加好友")
 
+    # Then each spelling is matched, and nothing else
+    assert words.first_match("加vx") and words.first_match("加微信") and not words.first_match("加好友")
     # And a word naming a group that does not exist is refused when the chain is built
     data["categories"]["off_platform_diversion"]["words"] = ["加{wexin}"]
     with pytest.raises(ValueError, match="wexin"):

@@ -10,8 +10,12 @@ from local import demo, grading
 
 
 def test_the_demo_prints_its_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    # Given the demo's command line
+    # When it is run with --help
     with pytest.raises(SystemExit) as exited:
         demo.main(["--help"])
+
+    # Then it exits cleanly after printing its usage
     assert exited.value.code == 0
     assert capsys.readouterr().out.startswith("usage: python -m local.demo")
 

@@ -11,18 +11,35 @@ from chalicelib.domain import fans
 
 
 def test_the_doc_examples_hold() -> None:
-    assert doctest.testmod(fans).failed == 0
+    # Given the examples in the fan rules' docstrings
+    # When they are run
+    results = doctest.testmod(fans)
+
+    # Then none fails
+    assert results.failed == 0
 
 
 def test_group_moves_count_grouped_followers_once() -> None:
-    assert fans.group_deltas([], ["vip"]) == Counter({"g#vip": 1, "g": 1})
-    assert fans.group_deltas(["vip"], ["vip", "new"]) == Counter({"g#new": 1})
-    assert fans.group_deltas(["vip", "new"], []) == Counter({"g#vip": -1, "g#new": -1, "g": -1})
-    assert fans.group_deltas(["vip"], ["vip"]) == Counter()
+    # Given a follower put in a first group, in a second one, taken out of both, and left as it was
+    # When the counter deltas of each move are computed
+    first_group = fans.group_deltas([], ["vip"])
+    second_group = fans.group_deltas(["vip"], ["vip", "new"])
+    out_of_both = fans.group_deltas(["vip", "new"], [])
+    unchanged = fans.group_deltas(["vip"], ["vip"])
+
+    # Then each group counts it once, and the grouped total ("g") moves only when it enters its first group
+    # or leaves its last
+    assert first_group == Counter({"g#vip": 1, "g": 1})
+    assert second_group == Counter({"g#new": 1})
+    assert out_of_both == Counter({"g#vip": -1, "g#new": -1, "g": -1})
+    assert unchanged == Counter()
 
 
 def test_activity_is_idempotent_and_order_independent() -> None:
+    # Given activity days of a follower, one of them twice
     days = ["2026-03-01", "2026-03-05", "2026-03-03", "2026-03-05", "2026-02-20"]
+
+    # When they are applied in 20 random orders, each fact twice
     results = set()
     for _ in range(20):
         random.shuffle(days)
@@ -30,7 +47,8 @@ def test_activity_is_idempotent_and_order_independent() -> None:
         for day in days + days:
             state = fans.advance_activity(*state, day)
         results.add(state)
-    # the last day, and the latest before it, whatever order or repetition the facts came in
+
+    # Then the state is always the last day, and the latest before it
     assert results == {("2026-03-05", "2026-03-03")}
 
 
@@ -63,6 +81,8 @@ def test_the_counters_equal_a_recount_after_random_changes() -> None:
             new_state = fans.advance_activity(current["last"], current["before"], day)
             counts.update(fans.activity_deltas((current["last"], current["before"]), new_state))
             current["last"], current["before"] = new_state
+
+    # When the distribution is read out from the counters
     body = fans.distribution(len(followers), dict(counts), today)
 
     # Then the read-out matches a recount of the followers themselves

@@ -135,5 +135,9 @@ def test_the_lookup_cost_is_bounded_by_the_bands_not_the_posts(index) -> None:
 
 
 def test_thresholds_out_of_order_are_a_configuration_error(index) -> None:
+    # Given plagiarism settings whose review similarity is above the reject similarity
+    settings = {"review_similarity": 0.8, "reject_similarity": 0.5}
+
+    # When the hook is built / Then the build fails
     with pytest.raises(ValueError):
-        shipped_hook("plagiarism", index, review_similarity=0.8, reject_similarity=0.5)
+        shipped_hook("plagiarism", index, **settings)

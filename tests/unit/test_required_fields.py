@@ -30,7 +30,9 @@ def test_a_missing_required_field_is_named_by_its_pointer(post_type: str, path: 
         parent = parent[step]
     del parent[path[-1]]
 
-    # Then the 400 names exactly that field
+    # When it is validated
     with pytest.raises(InvalidInput) as refused:
         validate_post(body)
+
+    # Then the 400 names exactly that field
     assert "/" + "/".join(path) in [d["pointer"] for d in refused.value.details], refused.value.details

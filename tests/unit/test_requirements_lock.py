@@ -14,10 +14,14 @@ def _pins(text: str) -> dict[str, str]:
 
 
 def test_the_lock_pins_what_requirements_pins_and_hashes_everything() -> None:
+    # Given requirements.txt and requirements.lock
     wanted = _pins((ROOT / "requirements.txt").read_text())
     lock = (ROOT / "requirements.lock").read_text()
+
+    # When the lock's pins are read
     pinned = _pins(lock)
-    # Every direct pin, botocore and the format checker and time zones included, is locked at that version
+
+    # Then every direct pin, botocore and the format checker and time zones included, is locked at that version
     assert {"botocore", "rfc3339-validator", "tzdata", "boto3"} <= wanted.keys()
     assert {name: pinned.get(name) for name in wanted} == wanted
     # And every locked package carries at least one sha256 hash (pip then refuses anything else)
@@ -28,7 +32,12 @@ def test_the_lock_pins_what_requirements_pins_and_hashes_everything() -> None:
 
 
 def test_the_dev_environment_runs_the_locked_versions() -> None:
-    # The tests run what ships: the installed runtime packages are the locked ones
+    # Given the lock's pins of the runtime packages
     pinned = _pins((ROOT / "requirements.lock").read_text())
-    assert {name: version(name) for name in ("botocore", "boto3", "rfc3339-validator", "tzdata", "jsonschema")} == {
-        name: pinned[name] for name in ("botocore", "boto3", "rfc3339-validator", "tzdata", "jsonschema")}
+    names = ("botocore", "boto3", "rfc3339-validator", "tzdata", "jsonschema")
+
+    # When the installed versions are read
+    installed = {name: version(name) for name in names}
+
+    # Then the tests run what ships: the installed runtime packages are the locked ones
+    assert installed == {name: pinned[name] for name in names}

@@ -20,14 +20,23 @@ from chalicelib.validation import validate
 
 @pytest.mark.parametrize("name", sorted(ROLE_OF))
 def test_each_bundled_default_passes_its_own_schema_and_checks(name: str) -> None:
-    # Given the bundled default of a document / Then an editor can send it back unchanged
+    # Given the bundled default of a document
     document = default_document(name)
+
+    # When it is validated and checked / Then an editor can send it back unchanged
     assert validate(f"config/{name}", document) == document
     assert document_problems(name, document) == []
 
 
 def test_the_default_hot_list_document_ranks_as_the_bundled_file_does() -> None:
-    assert hot_list_config_from(default_document("hot_list"), hot_list_config().bucket_shards) == hot_list_config()
+    # Given the default hot-list document
+    document = default_document("hot_list")
+
+    # When it is read as a hot-list configuration
+    config = hot_list_config_from(document, hot_list_config().bucket_shards)
+
+    # Then it is the configuration of the bundled file
+    assert config == hot_list_config()
 
 
 @pytest.mark.parametrize(("name", "edit", "pointer"), [
@@ -40,10 +49,15 @@ def test_the_default_hot_list_document_ranks_as_the_bundled_file_does() -> None:
     ("banned_words", lambda d: d.pop("categories"), "/categories"),
 ])
 def test_the_schema_refuses_a_bad_field_by_its_pointer(name, edit, pointer) -> None:
+    # Given a default document with one field broken or taken out
     document = default_document(name)
     edit(document)
+
+    # When it is validated against its schema
     with pytest.raises(InvalidInput) as refused:
         validate(f"config/{name}", document)
+
+    # Then the refusal names that field's pointer
     assert pointer in [d["pointer"] for d in refused.value.details]
 
 
@@ -62,18 +76,29 @@ def test_a_word_standing_for_too_many_spellings_is_refused_before_anything_compi
     # Given three variant groups of 11 spellings each in one word (1,331 spellings)
     groups = {name: [f"{name}{i}" for i in range(11)] for name in ("a", "b", "c")}
     document = {"variants": groups, "categories": {"fraud": {"message": "m", "words": ["{a}{b}", "{a}{b}{c}"]}}}
+
+    # When the document is checked
+    problems = document_problems("banned_words", document)
+
     # Then only the second word is named
-    assert [(p["pointer"], p["message"]) for p in document_problems("banned_words", document)] == [
+    assert [(p["pointer"], p["message"]) for p in problems] == [
         ("/categories/fraud/words/1", "stands for 1331 spellings; at most 1000")]
 
 
 @pytest.mark.parametrize(("header", "version"), [("3", 3), ('"3"', 3), ('W/"12"', 12), (" 0 ", 0), (None, None)])
 def test_if_match_names_a_version(header, version) -> None:
-    assert parse_if_match(header) == version
+    # Given an If-Match header with a version number, quoted, weak, padded, or no header at all
+    # When it is parsed
+    parsed = parse_if_match(header)
+
+    # Then it names that version (or none)
+    assert parsed == version
 
 
 @pytest.mark.parametrize("header", ["", "*", "v3", "-1", "1.5", "3, 4", "1" * 13])
 def test_if_match_without_a_version_is_refused(header) -> None:
+    # Given an If-Match header that is empty, a wildcard, not a whole number, a list or too long
+    # When it is parsed / Then it is refused
     with pytest.raises(ValueError):
         parse_if_match(header)
 
@@ -88,6 +113,9 @@ def test_the_banned_words_hook_uses_the_lists_it_is_given() -> None:
     def verdict(text: str):
         return hook(PostContent(post_id="p", account_id="a", type="article", format="long_article", text=text))
 
+    # When posts with the new word and with a word only the bundled file lists are checked
+    new_word, bundled_word = verdict("今晚 拼团暗号"), verdict("专业刷单")
+
     # Then the new word is rejected under its category, and a word only the bundled file lists is not
-    assert (verdict("今晚 拼团暗号").outcome, verdict("今晚 拼团暗号").reason) == (REJECT, "group_buy_scam")
-    assert verdict("专业刷单").outcome != REJECT
+    assert (new_word.outcome, new_word.reason) == (REJECT, "group_buy_scam")
+    assert bundled_word.outcome != REJECT

@@ -48,6 +48,7 @@ def test_a_bad_value_is_refused_naming_its_setting(monkeypatch: pytest.MonkeyPat
 
 def test_inside_lambda_only_cognito_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a Lambda runtime configured for dev tokens
+    # When the settings load / Then they are refused
     with pytest.raises(ConfigError, match="AUTH_MODE is 'hs256'"):
         _load(monkeypatch, **LAMBDA, AUTH_MODE="hs256")
     # And given cognito without the pool's ARN
@@ -59,13 +60,23 @@ def test_inside_lambda_only_cognito_runs(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_local_runs_keep_the_dev_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a local run: stage local, no Lambda variables, no secret or page size set
+    # When the settings load
     loaded = _load(monkeypatch)
+
+    # Then they are the dev defaults: hs256 with the dev secret, and the default fan-out page and retry delay
     assert loaded.auth_mode == "hs256" and loaded.jwt_secret == DEV_JWT_SECRET
     assert loaded.fanout_page_size == 5000 and loaded.batch_base_delay_s == 0.02
 
 
 @pytest.mark.parametrize("name", ["SUGGESTION_ACCOUNTS_PER_SHARD", "SUGGESTION_MAX_SHARDS", "SUGGESTION_READ_THREADS"])
 def test_the_related_accounts_job_settings_are_bounded(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    # Given a related-accounts job setting of 0
+    overrides = {name: "0"}
+
+    # When the settings load
     with pytest.raises(ConfigError) as refused:
-        _load(monkeypatch, **{name: "0"})
+        _load(monkeypatch, **overrides)
+
+    # Then they are refused naming that setting
     assert refused.value.setting == name

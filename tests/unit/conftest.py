@@ -1,7 +1,8 @@
-"""Fixtures of the moderation hook tests: a pinned clock and an in-memory fingerprint index (no AWS)."""
+"""Unit tests run with sockets off; fixtures of the hook tests: a pinned clock, an in-memory fingerprint index."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -11,6 +12,16 @@ from chalicelib.domain import clock
 from tests.unit.moderation_fakes import FakeFingerprintIndex, shipped_scheme
 
 MODERATION_NOW = datetime(2024, 6, 18, 4, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _sockets_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule under test never reaches the network (a stray AWS call fails here, by name)."""
+    def refuse(self: socket.socket, address: object) -> None:
+        raise RuntimeError(f"a unit test opened a connection to {address!r}; rules run without AWS")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
 
 
 @pytest.fixture

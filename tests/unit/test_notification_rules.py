@@ -25,7 +25,7 @@ def test_grouped_events_need_an_actor_and_their_target() -> None:
 
 def test_an_event_survives_its_message_and_groups_by_its_target() -> None:
     like = NotificationEvent("like", "like#p1#u1", T0.isoformat(), account_id="a1", post_id="p1", actor="u1")
-    assert NotificationEvent.from_message({**like.to_message(), "extra": 1}) == like
+    assert NotificationEvent.from_json({**like.to_json(), "extra": 1}) == like
     follow = NotificationEvent("follow", "f", T0.isoformat(), account_id="a1", actor="u1")
     assert rules.group_key("owner", like) == "owner#like#p1"
     assert rules.group_key("owner", follow) == "owner#follow#a1"

@@ -28,6 +28,7 @@ import json
 import threading
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -175,9 +176,9 @@ def run(followers: int, connected: int, posts: int, likes: int) -> int:
         counter.attach()
         at = datetime.now(UTC).isoformat()
         events = [NotificationEvent("like", f"like#{post_id}#{f}", at, account_id=account["account_id"],
-                                    post_id=post_id, actor=f).to_message() for f in (fans * 10)[:likes]]
+                                    post_id=post_id, actor=f) for f in (fans * 10)[:likes]]
         if likes > len(fans):
-            events = [{**e, "actor": f"liker{i:06d}", "key": f"like#{post_id}#liker{i:06d}"}
+            events = [replace(e, actor=f"liker{i:06d}", key=f"like#{post_id}#liker{i:06d}")
                       for i, e in enumerate(events)]
         batch = QUEUES["notifications"].batch_size
         started = time.monotonic()

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.domain import clock
+
 TYPES = ("follow", "like", "comment", "vote", "buyer_show", "moderation", "penalty", "grade", "hot", "contest_win")
 # Grouped per account (follow) or per post (like, vote).
 GROUPED = {"follow": "account_id", "like": "post_id", "vote": "post_id"}
@@ -65,13 +67,30 @@ class NotificationEvent:
         if self.recipient == OWNER and not self.account_id:
             raise ValueError("an event for an account's owner needs the account_id")
 
-    def to_message(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
+        """The ``notifications`` queue body (schema ``schemas/messages/notifications.json``)."""
         return {k: v for k, v in asdict(self).items() if v not in (None, {})}
 
     @classmethod
-    def from_message(cls, message: dict[str, Any]) -> NotificationEvent:
+    def from_json(cls, body: Any) -> NotificationEvent:
+        """Parse a queue body; ``ValueError`` for anything malformed.
+
+        Unknown fields are ignored, so a producer may add one before every consumer knows it.
+        """
+        if not isinstance(body, dict):
+            raise ValueError("a notification event is a JSON object")
+        for name in ("type", "key", "at", "recipient"):
+            value = body.get(name, OWNER if name == "recipient" else None)
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"{name} must be a non-empty string")
+        for name in ("account_id", "post_id", "actor"):
+            if body.get(name) is not None and not isinstance(body[name], str):
+                raise ValueError(f"{name} must be a string")
+        if not isinstance(body.get("data", {}), dict):
+            raise ValueError("data must be an object")
+        clock.parse_rfc3339(body["at"])
         names = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in message.items() if k in names})
+        return cls(**{k: v for k, v in body.items() if k in names})  # __post_init__ checks the rules
 
     @property
     def instant(self) -> datetime:

@@ -10,6 +10,7 @@ from typing import Any
 
 from chalice import Blueprint, Cron
 
+from chalicelib.domain.messages import SignalsMessage, SuggestionShardMessage
 from chalicelib.events.sqs import process_batch
 from chalicelib.services import discovery, suggestion_runs
 from chalicelib.store.queues import QUEUES
@@ -23,13 +24,13 @@ DAILY = Cron(30, 19, "*", "*", "?", "*")
                    maximum_concurrency=QUEUES["suggestions"].max_concurrency)
 def suggestions_consumer(event: Any) -> dict[str, Any]:
     """Compute the related lists of one scan segment of accounts per message."""
-    return process_batch(event, suggestion_runs.run_shard)
+    return process_batch(event, lambda body: suggestion_runs.run_shard(SuggestionShardMessage.from_json(body)))
 
 
 @bp.on_sqs_message(queue=QUEUES["signals"].name, batch_size=QUEUES["signals"].batch_size)
 def signals_consumer(event: Any) -> dict[str, Any]:
     """Store commerce signals (partial failures go back to the queue, then to its dead-letter queue)."""
-    return process_batch(event, discovery.store_signals)
+    return process_batch(event, lambda body: discovery.store_signals(SignalsMessage.from_json(body)))
 
 
 @bp.schedule(DAILY, name="suggestions_daily")

@@ -8,6 +8,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from chalice import Blueprint
 
+from chalicelib.domain.notifications import NotificationEvent
 from chalicelib.events.sqs import process_batch
 from chalicelib.services import notifications
 from chalicelib.store.queues import QUEUES
@@ -27,8 +28,8 @@ def notifications_consumer(event: Any) -> dict[str, Any]:
     go back to the queue (and, after their retries, to the dead-letter queue).
     """
     try:
-        notifications.apply_events([json.loads(record.body) for record in event])
+        notifications.apply_events([NotificationEvent.from_json(json.loads(record.body)) for record in event])
         return {"batchItemFailures": []}
     except Exception:
         logger.warning("merged notification batch failed; applying record by record", exc_info=True)
-    return process_batch(event, lambda body: notifications.apply_events([body]))
+    return process_batch(event, lambda body: notifications.apply_events([NotificationEvent.from_json(body)]))

@@ -16,6 +16,7 @@ from typing import Any
 
 from chalice import Blueprint
 
+from chalicelib.domain.messages import parse_push_message
 from chalicelib.events.sqs import process_batch
 from chalicelib.services import realtime
 from chalicelib.store.queues import QUEUES
@@ -47,4 +48,4 @@ def websocket_disconnect(event: Any) -> dict[str, Any]:
 @bp.on_sqs_message(queue=PUSH.name, batch_size=PUSH.batch_size)
 def push_consumer(event: Any) -> dict[str, Any]:
     """Number each frame in its user's event log and post it to the user's connections."""
-    return process_batch(event, realtime.handle_push)
+    return process_batch(event, lambda body: realtime.handle_push(parse_push_message(body)))

@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.auth import OPERATOR, Principal
 from chalicelib.domain import clock
 from chalicelib.domain.discovery import (
-    SIGNAL_KINDS,
     CandidateFacts,
     discovery_config,
     live_dismissals,
@@ -36,6 +35,7 @@ from chalicelib.domain.discovery import (
     shortlist,
 )
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.messages import CommerceSignal, SignalsMessage
 from chalicelib.domain.tiers import PENALTY_TIER
 from chalicelib.services.representations import account_view
 from chalicelib.store import discovery as store
@@ -152,7 +152,7 @@ def accept_signals(principal: Principal, body: Any) -> dict[str, Any]:
     config = discovery_config()
     now = clock.now()
     oldest = now - timedelta(days=config.signal_days)
-    parsed: list[dict[str, str]] = []
+    parsed: list[tuple[dict[str, Any], datetime]] = []
     account_ids: dict[int, str] = {}
     for index, signal in enumerate(signals):
         if not isinstance(signal, dict):
@@ -175,7 +175,7 @@ def accept_signals(principal: Principal, body: Any) -> dict[str, Any]:
             details.append(_bad(index, "at", "is in the future"))
         elif at < oldest:
             details.append(_bad(index, "at", f"is older than {config.signal_days} days (signals are kept that long)"))
-        parsed.append({**signal, "at": at.isoformat()})
+        parsed.append((signal, at))
     known = accounts_by_ids(list(set(account_ids.values())))
     details += [_bad(index, "account_id", "is not a known account")
                 for index, account_id in account_ids.items() if account_id not in known]
@@ -184,19 +184,18 @@ def accept_signals(principal: Principal, body: Any) -> dict[str, Any]:
         unique.sort(key=lambda d: [p.zfill(6) if p.isdigit() else p for p in d["pointer"].split("/")])
         raise InvalidInput(f"{len(unique)} problems in the signals: " + ", ".join(d["pointer"] for d in unique[:5]),
                            details=unique)
-    queues.send_many("signals", [{"signals": parsed[i:i + SIGNALS_PER_MESSAGE]}
-                                 for i in range(0, len(parsed), SIGNALS_PER_MESSAGE)])
-    return {"accepted": len(parsed)}
+    # Valid now: the schema and the checks above found nothing.
+    accepted = [CommerceSignal(s["user_id"], s["account_id"], s["kind"], at) for s, at in parsed]
+    queues.send_many("signals", [SignalsMessage(tuple(accepted[i:i + SIGNALS_PER_MESSAGE])).to_json()
+                                 for i in range(0, len(accepted), SIGNALS_PER_MESSAGE)])
+    return {"accepted": len(accepted)}
 
 
-def store_signals(message: dict[str, Any]) -> dict[str, Any]:
+def store_signals(message: SignalsMessage) -> dict[str, Any]:
     """The signals queue's consumer: keep each signal's newest time (conditional, so redelivery is harmless)."""
     config = discovery_config()
     keep = timedelta(days=config.signal_days)
     written = 0
-    for signal in message["signals"]:
-        if signal["kind"] not in SIGNAL_KINDS:
-            raise ValueError(f"unknown signal kind {signal['kind']!r}")
-        at = clock.parse_rfc3339(signal["at"])
-        written += store.record_signal(str(signal["user_id"]), str(signal["account_id"]), signal["kind"], at, keep)
-    return {"signals": len(message["signals"]), "written": written}
+    for signal in message.signals:
+        written += store.record_signal(signal.user_id, signal.account_id, signal.kind, signal.at, keep)
+    return {"signals": len(message.signals), "written": written}

@@ -26,6 +26,7 @@ from chalicelib.config import settings
 from chalicelib.domain import clock
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.ids import derived_id, new_id
+from chalicelib.domain.messages import CloseWindowMessage, ListingEvent, ListingsMessage, NewProductsMessage
 from chalicelib.domain.new_products import MAX_EVENTS_PER_CALL, Listing, check_events, gather, message_chunks
 from chalicelib.domain.posts import section_of
 from chalicelib.services.posts import send_to_moderation
@@ -37,7 +38,6 @@ from chalicelib.store.posts import PostModel, queue_time
 from chalicelib.validation import validate
 
 logger = Logger(service="weitao-new-products")
-LISTINGS, CLOSE = "listings", "close"
 MAX_WINDOW_ATTEMPTS = 4
 # Windows one schedule tick queues for closing (about 250 end a minute at the seeds' scale).
 MAX_CLOSES_PER_TICK = 5000
@@ -60,18 +60,18 @@ def accept_events(principal: Principal, body: Any) -> dict[str, int]:
         raise InvalidInput("listing events name unknown accounts: " + ", ".join(d["pointer"] for d in unknown[:5]),
                            details=unknown)
     batch = new_id(now)
-    numbered = [{**listing.to_json(), "event_id": f"{batch}:{i}"} for i, listing in enumerate(listings)]
-    queues.send_many("new_products", [{"op": LISTINGS, "events": chunk} for chunk in message_chunks(numbered)])
+    numbered = [ListingEvent(f"{batch}:{i}", listing) for i, listing in enumerate(listings)]
+    queues.send_many("new_products", [ListingsMessage(tuple(chunk)).to_json() for chunk in message_chunks(numbered)])
     return {"accepted": len(listings)}
 
 
-def handle_message(body: dict[str, Any]) -> dict[str, int]:
+def handle_message(message: NewProductsMessage) -> dict[str, int]:
     """One queue message: a chunk of listing events, or a window to close."""
-    if body.get("op") == CLOSE:
-        return {close_window(body["window_id"]): 1}
+    if isinstance(message, CloseWindowMessage):
+        return {close_window(message.window_id): 1}
     outcomes: dict[str, int] = {}
-    for event in body["events"]:
-        outcome = record_event(Listing.from_json(event), event["event_id"])
+    for event in message.events:
+        outcome = record_event(event.listing, event.event_id)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
 
@@ -127,7 +127,7 @@ def close_due_windows() -> dict[str, int]:
     due = store.due_windows(now, MAX_CLOSES_PER_TICK)
     for window in due:
         store.postpone(window, now + timedelta(seconds=settings.moderation_resend_after_s))
-    queues.send_many("new_products", [{"op": CLOSE, "window_id": w.window_id} for w in due])
+    queues.send_many("new_products", [CloseWindowMessage(w.window_id).to_json() for w in due])
     return {"windows_due": len(due)}
 
 

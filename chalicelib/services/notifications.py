@@ -43,11 +43,11 @@ metrics = Metrics(namespace="weitao", service="notifications")
 def raise_event(event: NotificationEvent, *, strict: bool = False) -> None:
     """Enqueue one event for the notifications consumer (see the module docstring for failures)."""
     try:
-        queues.send("notifications", event.to_message())
+        queues.send("notifications", event.to_json())
     except Exception:
         if strict:
             raise
-        logger.exception("notification event not enqueued", notification_event=event.to_message())
+        logger.exception("notification event not enqueued", notification_event=event.to_json())
         metrics.add_metric(name="NotificationEnqueueFailed", unit=MetricUnit.Count, value=1)
 
 
@@ -124,18 +124,18 @@ def entered_hot_list(entries: Iterable[tuple[str, str]]) -> None:
 def raise_events(events: list[NotificationEvent]) -> None:
     """Enqueue many events from a worker (10 per SendMessageBatch); errors propagate."""
     if events:
-        queues.send_many("notifications", [e.to_message() for e in events])
+        queues.send_many("notifications", [e.to_json() for e in events])
 
 
 # --- the consumer --------------------------------------------------------------------------------
 
-def apply_events(bodies: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
+def apply_events(events: Iterable[NotificationEvent]) -> list[tuple[str, str]]:
     """Store a batch of events exactly once in effect; returns (user, notification id) written or regrouped.
 
     Events of one group in the batch are merged into one write of the group; an event
     for a muted type, or an owner's own action, is dropped.
     """
-    events = [NotificationEvent.from_message(b) for b in bodies]
+    events = list(events)
     accounts = accounts_by_ids(list({e.account_id for e in events if e.account_id}))
     targeted: list[tuple[str, NotificationEvent]] = []
     for event in events:

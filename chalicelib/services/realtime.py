@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, assert_never
 
 import boto3
 from aws_lambda_powertools import Logger
@@ -37,6 +37,15 @@ from chalicelib.config import settings
 from chalicelib.domain import clock
 from chalicelib.domain.delivery_modes import pulled_post_shows
 from chalicelib.domain.errors import InvalidInput, Unauthenticated
+from chalicelib.domain.messages import (
+    ClosePushMessage,
+    CountersPushMessage,
+    FeedPushMessage,
+    NotificationPushMessage,
+    PulledFeedPushMessage,
+    PushMessage,
+    ReplayPushMessage,
+)
 from chalicelib.services.representations import post_view
 from chalicelib.store import queues
 from chalicelib.store import realtime as store
@@ -147,7 +156,7 @@ def on_connect(connection_id: str, query: dict[str, str]) -> int:
     open_now = store.connect(connection_id, user_id, clock.now(), RESUME_GRACE)
     excess = sorted(open_now.items(), key=lambda c: c[1])[:max(0, len(open_now) - MAX_CONNECTIONS)]
     for old, _ in excess:
-        queues.send("push", {"kind": "close", "connection_id": old})
+        queues.send("push", ClosePushMessage(old).to_json())
     return 200
 
 
@@ -177,8 +186,7 @@ def on_message(connection_id: str, body: str) -> dict[str, Any] | None:
         since = _event_id(message.get("since"))
         if since is None:
             return {"type": "error", "message": "resume needs since: an event_id"}
-        queues.send("push", {"kind": "replay", "connection_id": connection_id, "user_id": connection.user_id,
-                             "since": since})
+        queues.send("push", ReplayPushMessage(connection_id, connection.user_id, since).to_json())
         return None
     if action in ("subscribe", "unsubscribe"):
         post_ids = message.get("post_ids")
@@ -255,19 +263,19 @@ def long_poll(principal: Principal, since_raw: str | None, wait_raw: str | None,
 def announce_feed(post_id: str, user_ids: list[str]) -> None:
     """Fan-out wrote ``post_id`` into these inboxes: push ``feed.new`` to those connected."""
     for start in range(0, len(user_ids), 2000):
-        _send({"kind": "feed", "post_id": post_id, "users": user_ids[start:start + 2000]})
+        _send(FeedPushMessage(post_id, tuple(user_ids[start:start + 2000])))
 
 
 def announce_pulled(post_id: str) -> None:
     """A post of a pulled account was published: push ``feed.new`` to its connected followers."""
-    _send({"kind": "feed_pulled", "post_id": post_id})
+    _send(PulledFeedPushMessage(post_id))
 
 
 def announce_notifications(written: list[tuple[str, str]]) -> None:
     """New or regrouped notifications ``(user, notification id)``: push them to the users present."""
     try:
         present = store.present({user for user, _ in written}, clock.now()) if written else {}
-        messages = [{"kind": "notification", "user_id": u, "notification_id": n} for u, n in written if u in present]
+        messages = [NotificationPushMessage(u, n).to_json() for u, n in written if u in present]
         if messages:
             queues.send_many("push", messages)
     except Exception:
@@ -279,40 +287,38 @@ def post_changed(post_id: str) -> None:
     try:
         now = clock.now()
         if not store.counter_push_pending(post_id, now) and store.claim_counter_push(post_id, now, COUNTERS_EVERY):
-            queues.send_later("push", {"kind": "counters", "post_id": post_id},
-                              int(COUNTERS_EVERY.total_seconds()))
+            queues.send_later("push", CountersPushMessage(post_id).to_json(), int(COUNTERS_EVERY.total_seconds()))
     except Exception:
         logger.exception("counters push not scheduled", post_id=post_id)  # the next change schedules one
 
 
-def _send(message: dict[str, Any]) -> None:
+def _send(message: PushMessage) -> None:
     try:
-        queues.send("push", message)
+        queues.send("push", message.to_json())
     except Exception:
         # Pushes are a live view; what they announce is already stored and read over REST.
-        logger.exception("push not enqueued", kind=message["kind"])
+        logger.exception("push not enqueued", kind=message.kind)
 
 
 # --- the push worker -----------------------------------------------------------------------------------
 
-def handle_push(message: dict[str, Any]) -> int:
-    """Run one push job; returns the frames delivered."""
-    kind = message["kind"]
-    if kind == "feed":
-        return _push_feed(message["post_id"], message["users"])
-    if kind == "feed_pulled":
-        return _push_pulled(message["post_id"])
-    if kind == "notification":
-        return _push_notification(message["user_id"], message["notification_id"])
-    if kind == "counters":
-        return _push_counters(message["post_id"])
-    if kind == "replay":
-        return _replay(message["connection_id"], message["user_id"], int(message["since"]))
-    if kind == "close":
-        gateway().close(message["connection_id"])
-        store.disconnect(message["connection_id"])
+def handle_push(message: PushMessage) -> int:
+    """Run one push job (the ``push`` queue's consumer); returns the frames delivered."""
+    if isinstance(message, FeedPushMessage):
+        return _push_feed(message.post_id, list(message.users))
+    if isinstance(message, PulledFeedPushMessage):
+        return _push_pulled(message.post_id)
+    if isinstance(message, NotificationPushMessage):
+        return _push_notification(message.user_id, message.notification_id)
+    if isinstance(message, CountersPushMessage):
+        return _push_counters(message.post_id)
+    if isinstance(message, ReplayPushMessage):
+        return _replay(message.connection_id, message.user_id, message.since)
+    if isinstance(message, ClosePushMessage):
+        gateway().close(message.connection_id)
+        store.disconnect(message.connection_id)
         return 0
-    raise ValueError(f"unknown push kind {kind!r}")
+    assert_never(message)
 
 
 def feed_item(post_id: str) -> dict[str, Any] | None:

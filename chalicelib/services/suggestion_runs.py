@@ -46,6 +46,7 @@ from chalicelib.domain.discovery import (
 )
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.grading import shard_count
+from chalicelib.domain.messages import SuggestionShardMessage
 from chalicelib.domain.tiers import PENALTY_TIER
 from chalicelib.observability import logger
 from chalicelib.store import discovery as store
@@ -148,7 +149,7 @@ def start_run(run_id: str, now: datetime) -> store.SuggestionRunModel:
         done = {s.shard_id for s in store.shards_of(run_id) if s.finished_at}
         pending = [shard_id for shard_id in shard_ids(run) if shard_id not in done]
         if pending:
-            queues.send_many("suggestions", [{"run_id": run_id, "shard": s} for s in pending])
+            queues.send_many("suggestions", [SuggestionShardMessage(run_id, s).to_json() for s in pending])
         advance(run_id)
     return store.get_run(run_id) or run
 
@@ -194,9 +195,9 @@ class CountingGraph(StoreGraph):
         return super().follower_counts(account_ids)
 
 
-def run_shard(message: dict[str, Any]) -> dict[str, Any]:
+def run_shard(message: SuggestionShardMessage) -> dict[str, Any]:
     """The suggestions queue's consumer: one scan segment of accounts per message, unless already done."""
-    run_id, shard_id = str(message["run_id"]), str(message["shard"])
+    run_id, shard_id = message.run_id, message.shard
     run = store.get_run(run_id)
     if run is None:
         raise NotFound(f"suggestion run {run_id} not found")

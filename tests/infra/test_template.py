@@ -20,7 +20,15 @@ from chalicelib.api.http import ENDPOINTS
 from chalicelib.auth import MODERATOR, OPERATOR
 from chalicelib.config import Settings, settings
 from chalicelib.domain.activity import ActivityMessage
-from chalicelib.domain.messages import GradingShardMessage, ModerationMessage, PostFanoutMessage
+from chalicelib.domain.messages import (
+    FeedPushMessage,
+    GradingShardMessage,
+    ListingsMessage,
+    ModerationMessage,
+    PostFanoutMessage,
+    SignalsMessage,
+    SuggestionShardMessage,
+)
 from chalicelib.domain.notifications import NotificationEvent
 from chalicelib.store.queues import QUEUES
 from chalicelib.store.tables import ALL_MODELS
@@ -162,11 +170,11 @@ ACCEPTED_BODIES = {
     "activity": ActivityMessage(datetime(2024, 5, 1, tzinfo=UTC), None, {"a-1": {"reads": 1}}).to_json(),
     "grading": GradingShardMessage("missing-run", "reduce:0000").to_json(),
     "notifications": NotificationEvent("hot", "hot#missing-post", "2024-05-01T00:00:00+00:00",
-                                       account_id="missing-account").to_message(),
-    "push": {"kind": "feed", "post_id": "missing-post", "users": ["nobody-present"]},
-    "suggestions": {"run_id": "missing-run", "shard": "0000"},
-    "signals": {"signals": []},
-    "new_products": {"op": "listings", "events": []},
+                                       account_id="missing-account").to_json(),
+    "push": FeedPushMessage("missing-post", ("nobody-present",)).to_json(),
+    "suggestions": SuggestionShardMessage("missing-run", "0000").to_json(),
+    "signals": SignalsMessage(()).to_json(),
+    "new_products": ListingsMessage(()).to_json(),
 }
 
 

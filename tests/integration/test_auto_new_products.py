@@ -13,6 +13,7 @@ from chalice.local import LambdaContext
 from app import app
 from chalicelib.config import settings
 from chalicelib.domain import clock
+from chalicelib.domain.messages import ListingEvent, ListingsMessage
 from chalicelib.domain.new_products import Listing
 from chalicelib.services import new_products
 from chalicelib.store import new_products as store
@@ -264,15 +265,16 @@ def test_a_bad_message_fails_alone_and_a_redelivered_one_changes_nothing(api, at
     # Given a chunk of listing events already applied
     shop = new_account(api, "m1")
     account_id = shop["account_id"]
-    good = {"op": new_products.LISTINGS, "events": [
-        {**event(account_id, n), "event_id": f"batch-1:{n}"} for n in range(2)]}
+    good = ListingsMessage(tuple(ListingEvent(f"batch-1:{n}", Listing.from_json(event(account_id, n)))
+                                 for n in range(2)))
     assert new_products.handle_message(good) == {"added": 2}
 
     # When a batch carries it again (redelivered) next to a malformed message
     records = [{"messageId": f"m{i}", "receiptHandle": f"r{i}", "body": body, "attributes": {},
                 "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
                 "eventSourceARN": "arn:aws:sqs:ap-southeast-1:123456789012:q", "awsRegion": "ap-southeast-1"}
-               for i, body in enumerate([json.dumps(good, ensure_ascii=False), json.dumps({"op": "listings"})])]
+               for i, body in enumerate([json.dumps(good.to_json(), ensure_ascii=False),
+                                         json.dumps({"op": "listings"})])]
     handler = app.handler_map["new_products_consumer"]
     result = handler({"Records": records}, LambdaContext("new_products_consumer", memory_size=512))
 

@@ -20,6 +20,7 @@ from chalice.test import Client
 from app import app
 from chalicelib.config import settings
 from chalicelib.domain import clock
+from chalicelib.domain.messages import CommerceSignal, SignalsMessage, SuggestionShardMessage
 from chalicelib.services import suggestion_runs
 from chalicelib.store import follows
 from chalicelib.store.discovery import DiscoveryProfileModel, SignalModel, SuggestionShardModel
@@ -273,7 +274,7 @@ def test_a_rerun_is_idempotent_and_a_redelivered_shard_is_skipped(world: Communi
         assert first["progress"]["shards"]["total"] >= 3
         before = {p.account_id: p.related for p in DiscoveryProfileModel.scan()}
         # When a shard is delivered again, and the job runs again on the same graph
-        again = suggestion_runs.run_shard({"run_id": first["run_id"], "shard": "0000"})
+        again = suggestion_runs.run_shard(SuggestionShardMessage(first["run_id"], "0000"))
         assert again["result"] == "already_done"
         assert all(s.attempts == 1 for s in SuggestionShardModel.query(first["run_id"]))
         later = start + timedelta(minutes=2)
@@ -320,5 +321,5 @@ def test_a_late_signal_never_moves_one_back_in_time(world: Communities, older_fi
     newer, older = clock.now(), clock.now() - timedelta(days=3)
     user = world.user(f"late{older_first}")
     for at in [older, newer] if older_first else [newer, older]:
-        store_signals({"signals": [{"user_id": user, "account_id": "s", "kind": "purchase", "at": at.isoformat()}]})
+        store_signals(SignalsMessage((CommerceSignal(user, "s", "purchase", at),)))
     assert SignalModel.get(user, "s#purchase").at == newer

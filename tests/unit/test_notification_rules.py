@@ -33,7 +33,7 @@ def test_an_event_survives_its_message_and_groups_by_its_target() -> None:
     follow = NotificationEvent("follow", "f", T0.isoformat(), account_id="a1", actor="u1")
 
     # When the like travels as a message (with a field it does not know), and both are grouped
-    received = NotificationEvent.from_message({**like.to_message(), "extra": 1})
+    received = NotificationEvent.from_json({**like.to_json(), "extra": 1})
     like_group, follow_group = rules.group_key("owner", like), rules.group_key("owner", follow)
 
     # Then the like arrives unchanged, and each groups by its own target: the post, the account

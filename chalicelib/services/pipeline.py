@@ -210,7 +210,11 @@ def fan_out_chunk(message: FanoutMessage) -> int:
             resume = batch.after
             del batch, users  # only the writer holds them while the next page is read
         writer.run(fanout.hand_over, message, resume, delivered)
-    realtime.announce_feed(post_id, written)  # after the inbox writes: the feed shows what is announced
+    # After the inbox writes (the feed shows what is announced), once per page: a
+    # redelivered page rewrites its entries but pushes no second feed.new.
+    if not fanout_progress.was_announced(message.job_id, chunk):
+        realtime.announce_feed(post_id, written)
+        fanout_progress.mark_announced(message.job_id, chunk)
     for user_id in to_trim:
         inbox.trim_inbox(user_id, settings.inbox_max_entries)
     count(FANOUT_ENTRIES, delivered)

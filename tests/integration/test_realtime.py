@@ -19,7 +19,9 @@ from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 from app import app
 from chalicelib.config import settings
 from chalicelib.domain import clock
+from chalicelib.domain.messages import PostFanoutMessage
 from chalicelib.services import realtime
+from chalicelib.store import queues
 from chalicelib.store import realtime as store
 from local.environment import REGION
 from local.ws_bridge import ws_event, ws_handler
@@ -127,6 +129,24 @@ def test_connected_followers_get_feed_new_and_notifications_and_gone_connections
     # And the gone connection was deleted
     assert store.get_connection("dead", clock.now()) is None
     assert "dead" not in store.connections_of(store.presence_of("f2"))
+
+
+def test_a_redelivered_fan_out_page_pushes_no_second_feed_new(api, gateway, run_workers) -> None:
+    # Given a connected follower who got feed.new for a post
+    account = new_account(api, "owner")
+    follow_all(api, account["account_id"], ["f1", "f2"])
+    assert connect(api, "f1", "live") == 200
+    post = publish(api, "owner", account["account_id"], nine_grid())
+    run_workers()
+
+    # When the post's first fan-out page is delivered again (SQS redelivers a page whose delete was lost)
+    queues.send("fanout", PostFanoutMessage.deliver(post["post_id"]).to_json())
+    run_workers()
+
+    # Then the follower has the post once in the feed and got one feed.new for it
+    frames = [f for f in sent_frames("live") if f["type"] == "feed.new" and f["item"]["post_id"] == post["post_id"]]
+    assert len(frames) == 1
+    assert [i["post_id"] for i in api.as_user("f1").get("/me/feed").json["items"]] == [post["post_id"]]
 
 
 def test_resume_replays_what_was_missed_and_long_poll_returns_the_same_events(api, gateway, run_workers) -> None:

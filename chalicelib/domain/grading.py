@@ -466,23 +466,6 @@ class MonthSummary:
                 "transitions": {old: dict(sorted(row.items())) for old, row in sorted(self.transitions.items())},
                 "rules": dict(sorted(self.rules.items()))}
 
-    @classmethod
-    def merged(cls, parts: Iterable[Mapping[str, Any]]) -> MonthSummary:
-        """The run's summary from its shards' summaries."""
-        total = cls()
-        for part in parts:
-            total.graded += part["graded"]
-            total.skipped_new += part["skipped_new"]
-            total.not_applied += part["not_applied"]
-            total.before.update(part["before"])
-            total.after.update(part["after"])
-            total.rules.update(part["rules"])
-            total.moves.update({"promotion": part["promotions"], "demotion": part["demotions"],
-                                "kept": part["kept"]})
-            for old, row in part["transitions"].items():
-                total.transitions.setdefault(old, Counter()).update(row)
-        return total
-
 
 @dataclass
 class WeekSummary:
@@ -508,14 +491,22 @@ class WeekSummary:
                 "tiers": dict(sorted(self.tiers.items())),
                 "statuses": {tier: dict(sorted(row.items())) for tier, row in sorted(self.statuses.items())}}
 
-    @classmethod
-    def merged(cls, parts: Iterable[Mapping[str, Any]]) -> WeekSummary:
-        total = cls()
-        for part in parts:
-            total.graded += part["graded"]
-            total.skipped_new += part["skipped_new"]
-            total.changed += part["changed"]
-            total.tiers.update(part["tiers"])
-            for tier, row in part["statuses"].items():
-                total.statuses.setdefault(tier, Counter()).update(row)
-        return total
+
+def merged_summary(parts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """A run's summary from its shards' (``MonthSummary`` or ``WeekSummary`` JSON): every count adds up.
+
+    Numbers add; nested counts add key by key, their keys sorted as ``to_json`` sorts them.
+
+    Examples
+    --------
+    >>> merged_summary([{"graded": 1, "tiers": {"W2": 1}}, {"graded": 2, "tiers": {"W1": 2, "W2": 1}}])
+    {'graded': 3, 'tiers': {'W1': 2, 'W2': 2}}
+    """
+    total: dict[str, Any] = {}
+    for part in parts:
+        for key, value in part.items():
+            if isinstance(value, Mapping):
+                total[key] = dict(sorted(merged_summary([total.get(key, {}), value]).items()))
+            else:
+                total[key] = total.get(key, 0) + value
+    return total

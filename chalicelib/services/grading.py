@@ -26,12 +26,10 @@ from chalicelib.config import settings
 from chalicelib.domain import clock
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.grading import (
-    MONTH_RUN,
-    MonthSummary,
-    WeekSummary,
     check_runnable,
     cutoff_of,
     grading_config,
+    merged_summary,
     run_kind,
     shard_count,
     standing,
@@ -125,9 +123,9 @@ def advance(run_id: str) -> str:
         return REDUCE
     if run.phase == REDUCE and all(shard_id in shards for shard_id in reduce_shard_ids(run)):
         parts = [shards[shard_id].summary for shard_id in reduce_shard_ids(run)]
-        merged = MonthSummary.merged(parts) if run.kind == MONTH_RUN else WeekSummary.merged(parts)
-        if store.finish_run(run_id, merged.to_json(), clock.now()):
-            logger.info("grading run done", run_id=run_id, summary=merged.to_json())
+        summary = merged_summary(parts)
+        if store.finish_run(run_id, summary, clock.now()):
+            logger.info("grading run done", run_id=run_id, summary=summary)
         return DONE
     return str(run.phase)
 

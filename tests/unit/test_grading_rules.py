@@ -25,6 +25,7 @@ from chalicelib.domain.grading import (
     cutoff_of,
     decide,
     grading_config,
+    merged_summary,
     metrics_from,
     run_kind,
     shard_count,
@@ -365,7 +366,7 @@ def test_run_summary_merges_shard_summaries() -> None:
     second.skipped_new = 1
 
     # When merged
-    total = MonthSummary.merged([first.to_json(), second.to_json()]).to_json()
+    total = merged_summary([first.to_json(), second.to_json()])
 
     # Then the counts add up and H1 shows in the tier counts without being graded
     assert total == {
@@ -381,7 +382,7 @@ def test_week_summary_counts_statuses_per_tier() -> None:
     for tier, status in [("W2", "poor"), ("W2", "good"), ("W1", None), ("H1", None)]:
         week.add(tier, status)
 
-    merged = WeekSummary.merged([week.to_json(), week.to_json()]).to_json()
+    merged = merged_summary([week.to_json(), week.to_json()])
 
     assert merged["graded"] == 6 and merged["tiers"] == {"H1": 2, "W1": 2, "W2": 4}
     assert merged["statuses"] == {"W2": {"good": 2, "poor": 2}}

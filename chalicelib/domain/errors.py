@@ -7,7 +7,9 @@ The API layer turns these into the error body of API.md in one place
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
+
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -69,3 +71,16 @@ class PreconditionFailed(DomainError, status=412):
 
 class PreconditionRequired(DomainError, status=428):
     """The change needs ``If-Match`` with the version the caller read."""
+
+
+def found(thing: T | None, message: str) -> T:
+    """``thing``, unless the lookup found nothing (``None``): then :class:`NotFound` with ``message``.
+
+    Examples
+    --------
+    >>> found({"run_id": "2026-11"}, "no grading run for 2026-11")
+    {'run_id': '2026-11'}
+    """
+    if thing is None:
+        raise NotFound(message)
+    return thing

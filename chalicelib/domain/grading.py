@@ -22,7 +22,7 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -425,6 +425,22 @@ def tier_at(current_tier: str, changes: Sequence[str] | None, instant: datetime)
 def shard_count(items: int, per_shard: int, maximum: int) -> int:
     """How many shards split ``items`` into shards of about ``per_shard`` (1 to ``maximum``)."""
     return max(1, min(maximum, math.ceil(items / max(1, per_shard))))
+
+
+def shard_progress(phases: Mapping[str, Sequence[str]], finished: Collection[str]) -> dict[str, Any]:
+    """How far a sharded run (grading, related accounts) got: shards done per phase, and of all.
+
+    ``phases`` names each phase's shard ids; ``finished`` holds the ids of the shards done.
+
+    Examples
+    --------
+    >>> shard_progress({"map_shards": ["m0", "m1"], "reduce_shards": ["r0"]}, {"m0", "m1"})
+    {'map_shards': {'done': 2, 'total': 2}, 'reduce_shards': {'done': 0, 'total': 1}, 'fraction': 0.6667}
+    """
+    counts = {phase: {"done": sum(1 for shard in shards if shard in finished), "total": len(shards)}
+              for phase, shards in phases.items()}
+    done, total = sum(c["done"] for c in counts.values()), sum(c["total"] for c in counts.values())
+    return {**counts, "fraction": round(done / max(1, total), 4)}
 
 
 def bucket_of(account_id: str, buckets: int) -> int:

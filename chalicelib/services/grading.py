@@ -24,7 +24,7 @@ from typing import Any
 from chalicelib.auth import OPERATOR, Principal
 from chalicelib.config import settings
 from chalicelib.domain import clock
-from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.errors import InvalidInput, found
 from chalicelib.domain.grading import (
     check_runnable,
     cutoff_of,
@@ -32,6 +32,7 @@ from chalicelib.domain.grading import (
     merged_summary,
     run_kind,
     shard_count,
+    shard_progress,
     standing,
     status_for,
 )
@@ -133,19 +134,13 @@ def advance(run_id: str) -> str:
 def run_view(run: store.GradingRunModel) -> dict[str, Any]:
     """A run as operators see it: phase, progress by shard and accounts, and the summary once done."""
     done = {s.shard_id: s for s in store.shards_of(run.run_id) if s.finished_at}
-    map_ids, reduce_ids = map_shard_ids(run), reduce_shard_ids(run)
-    map_done = sum(1 for shard_id in map_ids if shard_id in done)
-    reduce_done = [done[shard_id] for shard_id in reduce_ids if shard_id in done]
-    graded = sum(int((s.summary or {}).get("graded", 0)) for s in reduce_done)
+    phases = {"map_shards": map_shard_ids(run), "reduce_shards": reduce_shard_ids(run)}
+    graded = sum(int((s.summary or {}).get("graded", 0)) for s in done.values())  # reduce shards carry the counts
     return {
         "month": run.run_id, "kind": run.kind, "status": run.status, "phase": run.phase, "cutoff": run.cutoff,
         "started_at": clock.rfc3339(run.started_at), "finished_at": clock.rfc3339(run.finished_at),
-        "progress": {
-            "map_shards": {"done": map_done, "total": len(map_ids)},
-            "reduce_shards": {"done": len(reduce_done), "total": len(reduce_ids)},
-            "fraction": round((map_done + len(reduce_done)) / (len(map_ids) + len(reduce_ids)), 4),
-            "accounts_graded": graded, "accounts_estimate": int(run.accounts_estimate),
-        },
+        "progress": {**shard_progress(phases, done), "accounts_graded": graded,
+                     "accounts_estimate": int(run.accounts_estimate)},
         "summary": run.summary,
     }
 
@@ -163,10 +158,7 @@ def get_run(principal: Principal, run_id: str) -> dict[str, Any]:
     """``GET /ops/grading/runs/{month}`` (a weekly status run is named by its day)."""
     principal.require(OPERATOR)
     run_kind(run_id)  # 400 for a name that is neither a month nor a day
-    run = store.get_run(run_id)
-    if run is None:
-        raise NotFound(f"no grading run for {run_id}")
-    return run_view(run)
+    return run_view(found(store.get_run(run_id), f"no grading run for {run_id}"))
 
 
 def start_scheduled_month() -> dict[str, Any]:

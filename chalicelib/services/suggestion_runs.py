@@ -44,8 +44,8 @@ from chalicelib.domain.discovery import (
     sample_start,
     strongest_candidates,
 )
-from chalicelib.domain.errors import NotFound
-from chalicelib.domain.grading import shard_count
+from chalicelib.domain.errors import found
+from chalicelib.domain.grading import shard_count, shard_progress
 from chalicelib.domain.tiers import PENALTY_TIER
 from chalicelib.observability import logger
 from chalicelib.store import discovery as store
@@ -197,9 +197,7 @@ class CountingGraph(StoreGraph):
 def run_shard(message: dict[str, Any]) -> dict[str, Any]:
     """The suggestions queue's consumer: one scan segment of accounts per message, unless already done."""
     run_id, shard_id = str(message["run_id"]), str(message["shard"])
-    run = store.get_run(run_id)
-    if run is None:
-        raise NotFound(f"suggestion run {run_id} not found")
+    run = found(store.get_run(run_id), f"suggestion run {run_id} not found")
     shard = store.get_shard(run_id, shard_id)
     if shard is not None and shard.finished_at is not None:
         advance(run_id)
@@ -241,11 +239,10 @@ def run_shard(message: dict[str, Any]) -> dict[str, Any]:
 
 def run_view(run: store.SuggestionRunModel) -> dict[str, Any]:
     done = [s for s in store.shards_of(run.run_id) if s.finished_at]
-    total = len(shard_ids(run))
     return {
         "run_id": run.run_id, "status": run.status,
         "started_at": clock.rfc3339(run.started_at), "finished_at": clock.rfc3339(run.finished_at),
-        "progress": {"shards": {"done": len(done), "total": total}, "fraction": round(len(done) / max(1, total), 4),
+        "progress": {**shard_progress({"shards": shard_ids(run)}, {s.shard_id for s in done}),
                      "accounts_done": sum(int((s.summary or {}).get("accounts", 0)) for s in done),
                      "accounts_estimate": int(run.accounts_estimate)},
         "summary": run.summary,
@@ -266,10 +263,7 @@ def start_by_operator(principal: Principal) -> dict[str, Any]:
 
 def get_run(principal: Principal, run_id: str) -> dict[str, Any]:
     principal.require(OPERATOR)
-    run = store.get_run(run_id)
-    if run is None:
-        raise NotFound(f"no suggestion run {run_id}")
-    return run_view(run)
+    return run_view(found(store.get_run(run_id), f"no suggestion run {run_id}"))
 
 
 def start_daily() -> dict[str, Any]:

@@ -230,7 +230,7 @@ def run_shard(message: dict[str, Any]) -> dict[str, Any]:
     if profiles:
         graph.calls += store.write_profiles(profiles)
     summary = {**totals, "store_calls": graph.calls, "popular": tally.to_json(config.popular_categories)}
-    committed = store.commit_shard(run_id, shard_id, summary, clock.now())
+    committed = store.commit_shard(run_id, shard_id, clock.now(), summary)
     advance(run_id)
     return {"shard": shard_id, "accounts": totals["accounts"], "committed": committed}
 

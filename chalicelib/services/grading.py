@@ -98,7 +98,7 @@ def resume(run: store.GradingRunModel) -> None:
     """Send the unfinished shards of the run's current phase, then move the run on if a phase is complete."""
     if run.status == "done":
         return
-    done = {s.shard_id for s in store.shards_of(run.run_id) if s.finished_at}
+    done = store.finished_shards(run.run_id)
     phase_shards = map_shard_ids(run) if run.phase == MAP else reduce_shard_ids(run)
     pending = [shard_id for shard_id in phase_shards if shard_id not in done]
     if pending:
@@ -116,7 +116,7 @@ def advance(run_id: str) -> str:
     run = store.get_run(run_id)
     if run is None or run.status == "done":
         return DONE
-    shards = {s.shard_id: s for s in store.shards_of(run_id) if s.finished_at}
+    shards = store.finished_shards(run_id)
     if run.phase == MAP and all(shard_id in shards for shard_id in map_shard_ids(run)):
         _send(run_id, [shard_id for shard_id in reduce_shard_ids(run) if shard_id not in shards])
         store.advance_phase(run_id, MAP, REDUCE)
@@ -133,7 +133,7 @@ def advance(run_id: str) -> str:
 
 def run_view(run: store.GradingRunModel) -> dict[str, Any]:
     """A run as operators see it: phase, progress by shard and accounts, and the summary once done."""
-    done = {s.shard_id: s for s in store.shards_of(run.run_id) if s.finished_at}
+    done = store.finished_shards(run.run_id)
     phases = {"map_shards": map_shard_ids(run), "reduce_shards": reduce_shard_ids(run)}
     graded = sum(int((s.summary or {}).get("graded", 0)) for s in done.values())  # reduce shards carry the counts
     return {

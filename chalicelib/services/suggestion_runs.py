@@ -145,7 +145,7 @@ def start_run(run_id: str, now: datetime) -> store.SuggestionRunModel:
             logger.info("suggestion run started", run_id=run_id, segments=run.segments)
         run = store.get_run(run_id) or run
     if run.status != "done":
-        done = {s.shard_id for s in store.shards_of(run_id) if s.finished_at}
+        done = store.finished_shards(run_id)
         pending = [shard_id for shard_id in shard_ids(run) if shard_id not in done]
         if pending:
             queues.send_many("suggestions", [{"run_id": run_id, "shard": s} for s in pending])
@@ -158,7 +158,7 @@ def advance(run_id: str) -> str:
     run = store.get_run(run_id)
     if run is None or run.status == "done":
         return "done"
-    shards = {s.shard_id: s for s in store.shards_of(run_id) if s.finished_at}
+    shards = store.finished_shards(run_id)
     if not all(shard_id in shards for shard_id in shard_ids(run)):
         return "running"
     config = discovery_config()
@@ -238,12 +238,12 @@ def run_shard(message: dict[str, Any]) -> dict[str, Any]:
 # --- entry points ----------------------------------------------------------------------------
 
 def run_view(run: store.SuggestionRunModel) -> dict[str, Any]:
-    done = [s for s in store.shards_of(run.run_id) if s.finished_at]
+    done = store.finished_shards(run.run_id)
     return {
         "run_id": run.run_id, "status": run.status,
         "started_at": clock.rfc3339(run.started_at), "finished_at": clock.rfc3339(run.finished_at),
-        "progress": {**shard_progress({"shards": shard_ids(run)}, {s.shard_id for s in done}),
-                     "accounts_done": sum(int((s.summary or {}).get("accounts", 0)) for s in done),
+        "progress": {**shard_progress({"shards": shard_ids(run)}, done),
+                     "accounts_done": sum(int((s.summary or {}).get("accounts", 0)) for s in done.values()),
                      "accounts_estimate": int(run.accounts_estimate)},
         "summary": run.summary,
     }

@@ -200,8 +200,8 @@ def dismissals_of(user_id: str, limit: int) -> dict[str, datetime]:
 # --- runs and shards --------------------------------------------------------------------------
 
 _RUNS = RunTables(SuggestionRunModel, SuggestionShardModel)
-create_run, get_run, finish_run, note_attempt, commit_shard, shards_of, get_shard = (
-    _RUNS.create_run, _RUNS.get_run, _RUNS.finish_run, _RUNS.note_attempt, _RUNS.commit_shard, _RUNS.shards_of,
+create_run, get_run, finish_run, note_attempt, commit_shard, finished_shards, get_shard = (
+    _RUNS.create_run, _RUNS.get_run, _RUNS.finish_run, _RUNS.note_attempt, _RUNS.commit_shard, _RUNS.finished_shards,
     _RUNS.get_shard)
 
 

@@ -115,8 +115,8 @@ class StatusSnapshotModel(Model):
 # --- runs and shards -------------------------------------------------------------------------
 
 _RUNS = RunTables(GradingRunModel, GradingShardModel)
-create_run, get_run, note_attempt, shards_of, get_shard = (
-    _RUNS.create_run, _RUNS.get_run, _RUNS.note_attempt, _RUNS.shards_of, _RUNS.get_shard)
+create_run, get_run, note_attempt, shards_of, finished_shards, get_shard = (
+    _RUNS.create_run, _RUNS.get_run, _RUNS.note_attempt, _RUNS.shards_of, _RUNS.finished_shards, _RUNS.get_shard)
 
 
 def advance_phase(run_id: str, from_phase: str, to_phase: str) -> bool:

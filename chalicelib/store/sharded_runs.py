@@ -79,6 +79,10 @@ class RunTables(Generic[R, S]):
     def shards_of(self, run_id: str) -> list[S]:
         return list(self.shards.query(run_id, consistent_read=True))
 
+    def finished_shards(self, run_id: str) -> dict[str, S]:
+        """The run's shards that are done, by shard id."""
+        return {shard.shard_id: shard for shard in self.shards_of(run_id) if shard.finished_at}
+
     def get_shard(self, run_id: str, shard_id: str) -> S | None:
         try:
             return self.shards.get(run_id, shard_id, consistent_read=True)

@@ -17,53 +17,7 @@ from dataclasses import dataclass, field
 
 from pynamodb.models import Model
 
-from chalicelib.store.accounts import AccountModel, AccountNameModel, HandleModel
-from chalicelib.store.activity import AccountDayModel, AccountHourModel, AppliedActivityModel, FanDayModel
-from chalicelib.store.audit import AuditModel
-from chalicelib.store.delivery_state import DeliveryModeModel, PulledAccountModel
-from chalicelib.store.discovery import (
-    DiscoveryProfileModel,
-    DismissalModel,
-    PopularListModel,
-    SignalModel,
-    SuggestionRunModel,
-    SuggestionShardModel,
-)
-from chalicelib.store.engagement import CommentModel, LikeModel, VoteModel
-from chalicelib.store.fan_counts import FanCountModel
-from chalicelib.store.fanout_progress import FanoutProgressModel
-from chalicelib.store.fingerprints import FingerprintModel
-from chalicelib.store.follows import FollowModel
-from chalicelib.store.grading import (
-    GradeRecordModel,
-    GradingChunkModel,
-    GradingRunModel,
-    GradingShardModel,
-    StatusSnapshotModel,
-)
-from chalicelib.store.hot_list import HotListModel
-from chalicelib.store.hot_picks import HotPickModel
-from chalicelib.store.idempotency import IdempotencyModel
-from chalicelib.store.inbox import InboxModel
-from chalicelib.store.new_products import ListingWindowModel, ProductMarkModel, WindowListingModel
-from chalicelib.store.notifications import (
-    ActorMarkerModel,
-    GroupHeadModel,
-    NotificationModel,
-    NotificationSettingsModel,
-)
-from chalicelib.store.posts import PostKeyModel, PostModel, QuotaCounterModel
-from chalicelib.store.realtime import (
-    ConnectionModel,
-    CounterPushModel,
-    EventLogModel,
-    PresenceModel,
-    SubscriptionModel,
-    TicketModel,
-)
-from chalicelib.store.roster import FanRosterModel
-from chalicelib.store.runtime_config import RuntimeConfigModel
-from chalicelib.store.strikes import StrikeModel
+from chalicelib.store import tables  # the one registry of the platform's models
 
 # Scan only where declared (scans()): request paths use keys and Queries.
 READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem")
@@ -118,53 +72,54 @@ def describes(model: type[Model]) -> TableUse:
 
 
 # A grading run is sized from the item counts of the tables its map shards scan.
-_SIZED_BY_GRADING = (describes(AccountModel), describes(AccountDayModel), describes(FanDayModel))
+_SIZED_BY_GRADING = (describes(tables.AccountModel), describes(tables.AccountDayModel), describes(tables.FanDayModel))
 
 FUNCTION_GRANTS: dict[str, Grants] = {
     "api_handler": Grants(
         tables=(
-            writes(AccountModel, "by_owner"),  # by_owner: the console's account switcher (GET /me/accounts)
-            writes(HandleModel),
-            writes(AccountNameModel),
-            writes(FollowModel, "by_user"),
-            writes(FanRosterModel),  # follow / unfollow keep the fan-out roster
-            writes(FanCountModel),  # follow, unfollow and group changes move the fan distribution counters
-            writes(PostModel, "by_account", "published_by_account", "published_by_account_section", "work_queue",
-                   "buyer_show_wall"),
-            writes(PostKeyModel),
-            writes(QuotaCounterModel),
-            writes(InboxModel, "by_section"),  # backfill on follow, removal on unfollow, stale-entry cleanup
-            writes(IdempotencyModel),
-            writes(LikeModel),
-            writes(VoteModel),
-            writes(CommentModel),
-            writes(StrikeModel),  # moderators' rejections and releases
-            writes(AuditModel, "by_actor"),
-            writes(FingerprintModel),  # a moderator's approval indexes the post for plagiarism checks
-            writes(AccountDayModel),  # the featured buyer-show push slot of the day
-            reads(AccountHourModel),
-            reads(HotListModel),
-            writes(DeliveryModeModel),  # a follow can start a hybrid switch
-            writes(PulledAccountModel),  # following a pulled account opens the fan's pull window
-            writes(GradingRunModel),  # operators start runs by hand and read them;
-            writes(GradingShardModel),
+            writes(tables.AccountModel, "by_owner"),  # by_owner: the console's account switcher (GET /me/accounts)
+            writes(tables.HandleModel),
+            writes(tables.AccountNameModel),
+            writes(tables.FollowModel, "by_user"),
+            writes(tables.FanRosterModel),  # follow / unfollow keep the fan-out roster
+            writes(tables.FanCountModel),  # follow, unfollow and group changes move the fan distribution counters
+            writes(tables.PostModel, "by_account", "published_by_account", "published_by_account_section",
+                   "work_queue", "buyer_show_wall"),
+            writes(tables.PostKeyModel),
+            writes(tables.QuotaCounterModel),
+            writes(tables.InboxModel, "by_section"),  # backfill on follow, removal on unfollow, stale-entry cleanup
+            writes(tables.IdempotencyModel),
+            writes(tables.LikeModel),
+            writes(tables.VoteModel),
+            writes(tables.CommentModel),
+            writes(tables.StrikeModel),  # moderators' rejections and releases
+            writes(tables.AuditModel, "by_actor"),
+            writes(tables.FingerprintModel),  # a moderator's approval indexes the post for plagiarism checks
+            writes(tables.AccountDayModel),  # the featured buyer-show push slot of the day
+            reads(tables.AccountHourModel),
+            reads(tables.HotListModel),
+            writes(tables.DeliveryModeModel),  # a follow can start a hybrid switch
+            writes(tables.PulledAccountModel),  # following a pulled account opens the fan's pull window
+            writes(tables.GradingRunModel),  # operators start runs by hand and read them;
+            writes(tables.GradingShardModel),
             *_SIZED_BY_GRADING,
-            reads(GradeRecordModel),  # an owner's grade and history
-            reads(StatusSnapshotModel),
-            reads(NotificationModel, "by_order", "by_type"),  # the caller's list and unread count
-            writes(NotificationSettingsModel),  # mutes and the read marker
-            writes(TicketModel),  # realtime tickets
-            writes(PresenceModel),  # long-polls and tickets keep the caller's events logged
-            reads(EventLogModel),  # GET /me/events
-            writes(CounterPushModel),  # a like, comment or vote schedules a post.counters push
-            reads(DiscoveryProfileModel),  # suggestions and related accounts, from the daily job's lists
-            writes(PopularListModel),  # read by suggestions; written when a start finishes a crashed run
-            reads(SignalModel),
-            writes(DismissalModel),
-            writes(SuggestionRunModel),  # operators start related-accounts runs and read them
-            reads(SuggestionShardModel),
-            writes(HotPickModel, "by_list"),  # operators' picks; GET /hot reads the live ones
-            writes(RuntimeConfigModel),  # operators' and moderators' run-time configuration; comment checks read it
+            reads(tables.GradeRecordModel),  # an owner's grade and history
+            reads(tables.StatusSnapshotModel),
+            reads(tables.NotificationModel, "by_order", "by_type"),  # the caller's list and unread count
+            writes(tables.NotificationSettingsModel),  # mutes and the read marker
+            writes(tables.TicketModel),  # realtime tickets
+            writes(tables.PresenceModel),  # long-polls and tickets keep the caller's events logged
+            reads(tables.EventLogModel),  # GET /me/events
+            writes(tables.CounterPushModel),  # a like, comment or vote schedules a post.counters push
+            reads(tables.DiscoveryProfileModel),  # suggestions and related accounts, from the daily job's lists
+            writes(tables.PopularListModel),  # read by suggestions; written when a start finishes a crashed run
+            reads(tables.SignalModel),
+            writes(tables.DismissalModel),
+            writes(tables.SuggestionRunModel),  # operators start related-accounts runs and read them
+            reads(tables.SuggestionShardModel),
+            writes(tables.HotPickModel, "by_list"),  # operators' picks; GET /hot reads the live ones
+            # operators' and moderators' run-time configuration; comment checks read it
+            writes(tables.RuntimeConfigModel),
         ),
         sends=("moderation", "fanout", "activity", "grading", "new_products", "notifications", "push", "signals",
                "suggestions"),
@@ -172,142 +127,145 @@ FUNCTION_GRANTS: dict[str, Grants] = {
     ),
     "moderation_consumer": Grants(
         tables=(
-            writes(PostModel),
-            writes(FingerprintModel),
-            writes(AccountModel),  # three strikes send the account to H1
-            writes(StrikeModel),
-            writes(AuditModel),
-            writes(AccountDayModel),  # posts published per day
-            writes(IdempotencyModel),  # the once-marker that makes that count idempotent
-            writes(QuotaCounterModel),  # a hook rejection gives the day's quota slot back
-            reads(RuntimeConfigModel),  # the live banned words and spam rules
+            writes(tables.PostModel),
+            writes(tables.FingerprintModel),
+            writes(tables.AccountModel),  # three strikes send the account to H1
+            writes(tables.StrikeModel),
+            writes(tables.AuditModel),
+            writes(tables.AccountDayModel),  # posts published per day
+            writes(tables.IdempotencyModel),  # the once-marker that makes that count idempotent
+            writes(tables.QuotaCounterModel),  # a hook rejection gives the day's quota slot back
+            reads(tables.RuntimeConfigModel),  # the live banned words and spam rules
         ),
         sends=("fanout", "activity", "notifications"),
     ),
     "fanout_consumer": Grants(
         tables=(
-            reads(PostModel),
-            reads(FanRosterModel),
-            writes(InboxModel),
-            writes(FanoutProgressModel),
-            writes(DeliveryModeModel),  # switch jobs finish a hybrid switch,
-            writes(PulledAccountModel),  # open or close every follower's pull window,
-            reads(AccountModel),  # and re-check the follower count when done
+            reads(tables.PostModel),
+            reads(tables.FanRosterModel),
+            writes(tables.InboxModel),
+            writes(tables.FanoutProgressModel),
+            writes(tables.DeliveryModeModel),  # switch jobs finish a hybrid switch,
+            writes(tables.PulledAccountModel),  # open or close every follower's pull window,
+            reads(tables.AccountModel),  # and re-check the follower count when done
         ),
         sends=("fanout", "push"),  # feed.new for the followers present, after each page's inbox writes
     ),
     "activity_consumer": Grants(
         tables=(
-            writes(FollowModel),  # is the reader a fan of the account? (and their last active days)
-            writes(FanCountModel),  # fan distribution by activity
-            writes(AccountDayModel),
-            writes(AccountHourModel),
-            writes(FanDayModel),
-            writes(PostModel),  # post read counters
-            writes(AppliedActivityModel),  # one marker per message, in its counters' transaction
+            writes(tables.FollowModel),  # is the reader a fan of the account? (and their last active days)
+            writes(tables.FanCountModel),  # fan distribution by activity
+            writes(tables.AccountDayModel),
+            writes(tables.AccountHourModel),
+            writes(tables.FanDayModel),
+            writes(tables.PostModel),  # post read counters
+            writes(tables.AppliedActivityModel),  # one marker per message, in its counters' transaction
         ),
     ),
     "publish_due": Grants(
-        tables=(writes(PostModel, "work_queue"),),
+        tables=(writes(tables.PostModel, "work_queue"),),
         sends=("moderation",),
     ),
     # Auto 上新: listing events gather into windows (the account holds the open window's id);
     # a closed window becomes a system post sent to moderation.
     "new_products_consumer": Grants(
         tables=(
-            writes(AccountModel),
-            writes(ListingWindowModel),
-            writes(WindowListingModel),
-            writes(ProductMarkModel),
-            writes(AccountDayModel),  # dropped listing events per day
-            writes(PostModel),
+            writes(tables.AccountModel),
+            writes(tables.ListingWindowModel),
+            writes(tables.WindowListingModel),
+            writes(tables.ProductMarkModel),
+            writes(tables.AccountDayModel),  # dropped listing events per day
+            writes(tables.PostModel),
         ),
         sends=("moderation",),
     ),
     "close_listing_windows": Grants(
-        tables=(writes(ListingWindowModel, "due"),),
+        tables=(writes(tables.ListingWindowModel, "due"),),
         sends=("new_products",),
     ),
     "grading_consumer": Grants(
         tables=(
-            scans(AccountModel, write=True),  # map shards scan accounts; the apply step sets tiers
-            scans(AccountDayModel),
-            scans(FanDayModel),
-            writes(GradingRunModel),
-            writes(GradingShardModel),
-            writes(GradingChunkModel),
-            writes(GradeRecordModel),
-            writes(StatusSnapshotModel),
+            scans(tables.AccountModel, write=True),  # map shards scan accounts; the apply step sets tiers
+            scans(tables.AccountDayModel),
+            scans(tables.FanDayModel),
+            writes(tables.GradingRunModel),
+            writes(tables.GradingShardModel),
+            writes(tables.GradingChunkModel),
+            writes(tables.GradeRecordModel),
+            writes(tables.StatusSnapshotModel),
         ),
         sends=("grading", "notifications"),
     ),
     "grading_monthly": Grants(
-        tables=(writes(GradingRunModel), writes(GradingShardModel), *_SIZED_BY_GRADING),
+        tables=(writes(tables.GradingRunModel), writes(tables.GradingShardModel), *_SIZED_BY_GRADING),
         sends=("grading",),
     ),
     "grading_weekly": Grants(
-        tables=(writes(GradingRunModel), writes(GradingShardModel), *_SIZED_BY_GRADING),
+        tables=(writes(tables.GradingRunModel), writes(tables.GradingShardModel), *_SIZED_BY_GRADING),
         sends=("grading",),
     ),
     "suggestions_consumer": Grants(
         tables=(
-            scans(AccountModel),  # a shard is one scan segment of accounts; follower counts by key
-            reads(FollowModel, "by_user"),  # follower samples, and each sampled follower's follows
-            reads(PostModel, "published_by_account"),  # has the account ever published?
-            writes(DiscoveryProfileModel),
-            writes(PopularListModel),
-            writes(SuggestionRunModel),
-            writes(SuggestionShardModel),
+            scans(tables.AccountModel),  # a shard is one scan segment of accounts; follower counts by key
+            reads(tables.FollowModel, "by_user"),  # follower samples, and each sampled follower's follows
+            reads(tables.PostModel, "published_by_account"),  # has the account ever published?
+            writes(tables.DiscoveryProfileModel),
+            writes(tables.PopularListModel),
+            writes(tables.SuggestionRunModel),
+            writes(tables.SuggestionShardModel),
         ),
     ),
     "suggestions_daily": Grants(
         # a run whose shards all committed before a crash is finished by its next start
-        tables=(writes(SuggestionRunModel), reads(SuggestionShardModel), writes(PopularListModel),
-                describes(AccountModel)),
+        tables=(writes(tables.SuggestionRunModel), reads(tables.SuggestionShardModel), writes(tables.PopularListModel),
+                describes(tables.AccountModel)),
         sends=("suggestions",),
     ),
-    "signals_consumer": Grants(tables=(writes(SignalModel),)),
+    "signals_consumer": Grants(tables=(writes(tables.SignalModel),)),
     "hot_list": Grants(
-        tables=(reads(PostModel, "recent"), reads(AccountModel), writes(HotListModel),
-                reads(RuntimeConfigModel)),  # the live hot-list weights
+        tables=(reads(tables.PostModel, "recent"), reads(tables.AccountModel), writes(tables.HotListModel),
+                reads(tables.RuntimeConfigModel)),  # the live hot-list weights
         sends=("notifications",),
     ),
     "notifications_consumer": Grants(
         tables=(
-            reads(AccountModel),  # the owner to tell and the name to show
-            writes(NotificationModel, "by_order"),  # the list and its trim
-            writes(GroupHeadModel),
-            writes(ActorMarkerModel),
-            reads(NotificationSettingsModel),  # muted types
-            reads(PresenceModel),  # only notifications of users present are pushed
+            reads(tables.AccountModel),  # the owner to tell and the name to show
+            writes(tables.NotificationModel, "by_order"),  # the list and its trim
+            writes(tables.GroupHeadModel),
+            writes(tables.ActorMarkerModel),
+            reads(tables.NotificationSettingsModel),  # muted types
+            reads(tables.PresenceModel),  # only notifications of users present are pushed
         ),
         sends=("push",),
     ),
     # The WebSocket handlers record connections; they never manage them (no execute-api grant).
     "websocket_connect": Grants(
-        tables=(writes(TicketModel), writes(ConnectionModel), writes(PresenceModel), reads(EventLogModel)),
+        tables=(writes(tables.TicketModel), writes(tables.ConnectionModel), writes(tables.PresenceModel),
+                reads(tables.EventLogModel)),
         sends=("push",),  # closing a user's oldest connection is the push worker's job
     ),
     "websocket_message": Grants(
-        tables=(writes(ConnectionModel), writes(SubscriptionModel), writes(PresenceModel),
-                reads(EventLogModel)),
+        tables=(writes(tables.ConnectionModel), writes(tables.SubscriptionModel), writes(tables.PresenceModel),
+                reads(tables.EventLogModel)),
         sends=("push",),  # resume: the push worker replays
     ),
     "websocket_disconnect": Grants(
-        tables=(writes(ConnectionModel), writes(PresenceModel), writes(SubscriptionModel), reads(EventLogModel)),
+        tables=(writes(tables.ConnectionModel), writes(tables.PresenceModel), writes(tables.SubscriptionModel),
+                reads(tables.EventLogModel)),
     ),
     "push_consumer": Grants(
         tables=(
-            writes(ConnectionModel),  # gone connections are deleted
-            writes(PresenceModel, "by_shard"),  # and leave their user's presence; pulled posts list who is present
-            writes(SubscriptionModel),
-            writes(EventLogModel),
-            writes(CounterPushModel),
-            reads(PostModel),
-            reads(AccountModel),
-            reads(FollowModel),  # does a present user follow a pulled account?
-            reads(NotificationModel, "by_order"),  # the notification pushed and the unread count
-            reads(NotificationSettingsModel),
+            writes(tables.ConnectionModel),  # gone connections are deleted
+            # and leave their user's presence; pulled posts list who is present
+            writes(tables.PresenceModel, "by_shard"),
+            writes(tables.SubscriptionModel),
+            writes(tables.EventLogModel),
+            writes(tables.CounterPushModel),
+            reads(tables.PostModel),
+            reads(tables.AccountModel),
+            reads(tables.FollowModel),  # does a present user follow a pulled account?
+            reads(tables.NotificationModel, "by_order"),  # the notification pushed and the unread count
+            reads(tables.NotificationSettingsModel),
         ),
     ),
 }

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import requests
 
@@ -37,9 +38,10 @@ from chalice.test import Client  # noqa: E402
 
 from app import app  # noqa: E402
 from chalicelib.auth import issue_dev_token  # noqa: E402
+from chalicelib.config import settings  # noqa: E402
 from chalicelib.domain import clock  # noqa: E402
 from chalicelib.services import background, runtime_config  # noqa: E402
-from chalicelib.store import read_cache  # noqa: E402
+from chalicelib.store import queues, read_cache  # noqa: E402
 from local.bootstrap import bootstrap  # noqa: E402
 from local.workers import drain  # noqa: E402
 from tests.contract import app_contract  # noqa: E402
@@ -138,6 +140,42 @@ def api(client: Client) -> Api:
 def run_workers() -> Any:
     """Drain every queue through the real handlers, as Lambda's event sources would."""
     return lambda: drain(app)
+
+
+@pytest.fixture(scope="module")
+def shared_api() -> Iterator[Api]:
+    """A JSON client for a whole test module: tables and queues made if missing, queues emptied.
+
+    Wiping moto and recreating every table takes seconds; worlds have fresh ids, so a
+    module can share the tables (with whatever the previous test left) instead. The
+    queues are emptied so draining them runs this module's work only.
+    """
+    sqs = boto3.client("sqs", region_name=settings.region)
+    for url in bootstrap().values():
+        # Receive-and-delete rather than PurgeQueue, which moto allows once a minute per queue.
+        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+            sqs.delete_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+    clock.set_now(None)
+    with Client(app, stage_name="local") as client:
+        yield Api(client, None)
+    clock.set_now(None)
+
+
+@pytest.fixture
+def sent_twice(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """``sent_twice(queue)``: from then on every message sent to that queue goes out twice (SQS redelivers)."""
+    real_send = queues.send
+
+    def duplicate(queue: str) -> None:
+        def send_twice(name: str, message: dict[str, Any]) -> None:
+            real_send(name, message)
+            if name == queue:
+                real_send(name, message)
+
+        monkeypatch.setattr(queues, "send", send_twice)
+
+    return duplicate
 
 
 @pytest.fixture(scope="session")

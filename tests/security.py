@@ -13,8 +13,7 @@ import base64
 import itertools
 import json
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -94,33 +93,6 @@ class World:
 
     def value(self, name: str) -> str:
         return str(getattr(self, name))
-
-
-@contextmanager
-def module_api() -> Iterator[Any]:
-    """A JSON client for a whole test module: tables and queues made if missing, queues emptied.
-
-    Wiping moto and recreating every table takes seconds; worlds have fresh ids, so a
-    module can share the tables (with whatever the previous test left) instead. The
-    queues are emptied so draining them runs this module's work only.
-    """
-    import boto3
-    from chalice.test import Client
-
-    from app import app
-    from local.bootstrap import bootstrap
-    from tests.conftest import Api
-
-    sqs = boto3.client("sqs", region_name=settings.region)
-    for url in bootstrap().values():
-        # Receive-and-delete rather than PurgeQueue, which moto allows once a minute per queue.
-        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
-            sqs.delete_message_batch(QueueUrl=url, Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
-    clock.set_now(None)
-    with Client(app, stage_name="local") as client:
-        yield Api(client, None)
-    clock.set_now(None)
 
 
 def given_worlds(api: Any, run_workers: Any, count: int) -> list[World]:

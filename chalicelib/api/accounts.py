@@ -7,7 +7,6 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.api.http import Call, Reply, endpoint
-from chalicelib.domain.cursor import parse_limit
 from chalicelib.services import accounts
 
 bp = Blueprint(__name__)
@@ -22,8 +21,7 @@ def create_account(call: Call) -> Reply:
 @endpoint(bp, "/accounts", "GET", "Search accounts by handle or display-name prefix", query=("q", "limit", "cursor"),
           response="account_list")
 def search_accounts(call: Call) -> dict[str, Any]:
-    return accounts.search_accounts(call.principal, call.query("q"), parse_limit(call.query("limit")),
-                                    call.query("cursor"))
+    return accounts.search_accounts(call.principal, call.query("q"), call.limit(), call.query("cursor"))
 
 
 @endpoint(bp, "/accounts/{account_id}", "GET", "Read an account", response="account_view")
@@ -50,4 +48,4 @@ def withdraw_label(call: Call, account_id: str, label: str) -> dict[str, Any]:
 @endpoint(bp, "/me/accounts", "GET", "The accounts the caller owns", query=("limit", "cursor"),
           response="account_list")
 def my_accounts(call: Call) -> dict[str, Any]:
-    return accounts.my_accounts(call.principal, parse_limit(call.query("limit")), call.query("cursor"))
+    return accounts.my_accounts(call.principal, call.limit(), call.query("cursor"))

@@ -7,7 +7,6 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.api.http import Call, Reply, endpoint
-from chalicelib.domain.cursor import parse_limit
 from chalicelib.services import discovery, suggestion_runs
 
 bp = Blueprint(__name__)
@@ -16,7 +15,7 @@ bp = Blueprint(__name__)
 @endpoint(bp, "/me/suggestions", "GET", "Accounts suggested to the caller, best first, with reasons",
           query=("limit",), response="suggestion_list")
 def read_suggestions(call: Call) -> dict[str, Any]:
-    return discovery.suggestions(call.principal, parse_limit(call.query("limit"), default=10, maximum=50))
+    return discovery.suggestions(call.principal, call.limit(default=10, maximum=50))
 
 
 @endpoint(bp, "/me/suggestions/{account_id}", "DELETE", "Dismiss a suggestion (not suggested again for 90 days)",
@@ -29,7 +28,7 @@ def dismiss_suggestion(call: Call, account_id: str) -> Reply:
 @endpoint(bp, "/accounts/{account_id}/related", "GET", "Accounts whose followers overlap most with this one's",
           query=("limit",), response="related_list")
 def read_related_accounts(call: Call, account_id: str) -> dict[str, Any]:
-    return discovery.related(account_id, parse_limit(call.query("limit"), default=10, maximum=20))
+    return discovery.related(account_id, call.limit(default=10, maximum=20))
 
 
 @endpoint(bp, "/ops/signals", "POST", "Accept a batch of commerce signals from the shop platform (operator)",

@@ -7,7 +7,6 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.api.http import Call, Reply, endpoint
-from chalicelib.domain.cursor import parse_limit
 from chalicelib.services import buyer_shows, engagement
 
 bp = Blueprint(__name__)
@@ -33,7 +32,7 @@ def comment(call: Call, post_id: str) -> Reply:
 @endpoint(bp, "/posts/{post_id}/comments", "GET", "A post's comments, oldest first", query=("limit", "cursor"),
           response="comment_list")
 def list_comments(call: Call, post_id: str) -> dict[str, Any]:
-    return engagement.comments(call.principal, post_id, parse_limit(call.query("limit")), call.query("cursor"))
+    return engagement.comments(call.principal, post_id, call.limit(), call.query("cursor"))
 
 
 @endpoint(bp, "/posts/{post_id}/votes", "POST", "Vote in a poll (one vote per user)", request_schema="vote",
@@ -52,7 +51,7 @@ def submit_buyer_show(call: Call, account_id: str) -> Reply:
 @endpoint(bp, "/accounts/{account_id}/buyer-shows", "GET", "An account's approved buyer shows, newest first",
           query=("limit", "cursor"), response="post_list")
 def list_buyer_shows(call: Call, account_id: str) -> dict[str, Any]:
-    return buyer_shows.wall(call.principal, account_id, parse_limit(call.query("limit")), call.query("cursor"))
+    return buyer_shows.wall(call.principal, account_id, call.limit(), call.query("cursor"))
 
 
 @endpoint(bp, "/posts/{post_id}/featured", "PUT",

@@ -7,7 +7,6 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.api.http import Call, endpoint
-from chalicelib.domain.cursor import parse_limit
 from chalicelib.services import feed
 
 bp = Blueprint(__name__)
@@ -16,5 +15,4 @@ bp = Blueprint(__name__)
 @endpoint(bp, "/me/feed", "GET", "The caller's home feed, newest first", query=("section", "limit", "cursor"),
           response="feed_page")
 def read_feed(call: Call) -> dict[str, Any]:
-    return feed.read_feed(call.principal, call.query("section"), parse_limit(call.query("limit")),
-                          call.query("cursor"))
+    return feed.read_feed(call.principal, call.query("section"), call.limit(), call.query("cursor"))

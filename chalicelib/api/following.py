@@ -7,7 +7,6 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.api.http import Call, Reply, endpoint
-from chalicelib.domain.cursor import parse_limit
 from chalicelib.services import following
 
 bp = Blueprint(__name__)
@@ -27,14 +26,13 @@ def unfollow(call: Call, account_id: str) -> Reply:
 @endpoint(bp, "/me/following", "GET", "Accounts the caller follows", query=("limit", "cursor"),
           response="following_list")
 def list_following(call: Call) -> dict[str, Any]:
-    return following.following(call.principal, parse_limit(call.query("limit")), call.query("cursor"))
+    return following.following(call.principal, call.limit(), call.query("cursor"))
 
 
 @endpoint(bp, "/accounts/{account_id}/followers", "GET", "Followers of an account (owner)",
           query=("limit", "cursor", "group"), response="follower_list")
 def list_followers(call: Call, account_id: str) -> dict[str, Any]:
-    return following.followers(call.principal, account_id, parse_limit(call.query("limit")),
-                               call.query("cursor"), call.query("group"))
+    return following.followers(call.principal, account_id, call.limit(), call.query("cursor"), call.query("group"))
 
 
 @endpoint(bp, "/accounts/{account_id}/groups/{group}/members/{user_id}", "PUT", "Put a follower in a fan group",

@@ -7,7 +7,6 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.api.http import Call, Reply, endpoint
-from chalicelib.domain.cursor import parse_limit
 from chalicelib.services import hot_list
 
 bp = Blueprint(__name__)
@@ -16,8 +15,7 @@ bp = Blueprint(__name__)
 @endpoint(bp, "/hot", "GET", "The hot list, overall or of one account category", query=("category", "limit", "cursor"),
           response="hot_list")
 def read_hot_list(call: Call) -> dict[str, Any]:
-    return hot_list.hot_list(call.principal, call.query("category"), parse_limit(call.query("limit")),
-                             call.query("cursor"))
+    return hot_list.hot_list(call.principal, call.query("category"), call.limit(), call.query("cursor"))
 
 
 @endpoint(bp, "/ops/hot/picks/{post_id}", "PUT", "Pin a published post into the hot list until a time (operator)",

@@ -17,6 +17,7 @@ from chalice import Blueprint, CognitoUserPoolAuthorizer, Response
 from chalicelib.auth import Principal, principal_from_request
 from chalicelib.config import settings
 from chalicelib.domain.body_shape import shape_problem
+from chalicelib.domain.cursor import parse_limit
 from chalicelib.domain.errors import DomainError, InvalidInput, PayloadTooLarge
 from chalicelib.observability import logger
 
@@ -65,6 +66,10 @@ class Call:
 
     def query(self, name: str) -> str | None:
         return (self.request.query_params or {}).get(name)
+
+    def limit(self, default: int = 20, maximum: int = 100) -> int:
+        """The ``limit`` query parameter of a list, checked (:func:`~chalicelib.domain.cursor.parse_limit`)."""
+        return parse_limit(self.query("limit"), default, maximum)
 
     def header(self, name: str) -> str | None:
         return header_text(self.request.headers.get(name.lower()))

@@ -7,7 +7,6 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.api.http import Call, endpoint
-from chalicelib.domain.cursor import parse_limit
 from chalicelib.services import moderation
 
 bp = Blueprint(__name__)
@@ -16,7 +15,7 @@ bp = Blueprint(__name__)
 @endpoint(bp, "/moderation/queue", "GET", "Posts held for review, oldest first (moderator)",
           query=("limit", "cursor"), response="post_list")
 def review_queue(call: Call) -> dict[str, Any]:
-    return moderation.review_queue(call.principal, parse_limit(call.query("limit")), call.query("cursor"))
+    return moderation.review_queue(call.principal, call.limit(), call.query("cursor"))
 
 
 @endpoint(bp, "/moderation/posts/{post_id}/decision", "POST", "Approve or reject a held post (moderator)",
@@ -47,4 +46,4 @@ def account_strikes(call: Call, account_id: str) -> dict[str, Any]:
           query=("account_id", "actor", "limit", "cursor"), response="audit_list")
 def audit_trail(call: Call) -> dict[str, Any]:
     return moderation.audit_trail(call.principal, call.query("account_id"), call.query("actor"),
-                                  parse_limit(call.query("limit")), call.query("cursor"))
+                                  call.limit(), call.query("cursor"))

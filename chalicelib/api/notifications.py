@@ -7,7 +7,6 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.api.http import Call, endpoint
-from chalicelib.domain.cursor import parse_limit
 from chalicelib.services import notifications
 
 bp = Blueprint(__name__)
@@ -16,8 +15,7 @@ bp = Blueprint(__name__)
 @endpoint(bp, "/me/notifications", "GET", "The caller's notifications, most recently updated first",
           query=("type", "limit", "cursor"), response="notification_list")
 def list_notifications(call: Call) -> dict[str, Any]:
-    return notifications.list_notifications(call.principal, call.query("type"), parse_limit(call.query("limit")),
-                                            call.query("cursor"))
+    return notifications.list_notifications(call.principal, call.query("type"), call.limit(), call.query("cursor"))
 
 
 @endpoint(bp, "/me/notifications/unread", "GET", "The exact number of unread notifications",

@@ -7,7 +7,6 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.api.http import Call, Reply, endpoint
-from chalicelib.domain.cursor import parse_limit
 from chalicelib.services import posts
 
 bp = Blueprint(__name__)
@@ -29,7 +28,7 @@ def get_post(call: Call, post_id: str) -> dict[str, Any]:
 @endpoint(bp, "/accounts/{account_id}/posts", "GET", "An account's posts (published; the owner sees all)",
           query=("limit", "cursor"), response="post_list")
 def list_posts(call: Call, account_id: str) -> dict[str, Any]:
-    return posts.account_posts(call.principal, account_id, parse_limit(call.query("limit")), call.query("cursor"))
+    return posts.account_posts(call.principal, account_id, call.limit(), call.query("cursor"))
 
 
 @endpoint(bp, "/posts/{post_id}", "DELETE", "Take a post down (owner or moderator)", statuses=(204,))

@@ -22,7 +22,7 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -427,6 +427,22 @@ def shard_count(items: int, per_shard: int, maximum: int) -> int:
     return max(1, min(maximum, math.ceil(items / max(1, per_shard))))
 
 
+def shard_progress(phases: Mapping[str, Sequence[str]], finished: Collection[str]) -> dict[str, Any]:
+    """How far a sharded run (grading, related accounts) got: shards done per phase, and of all.
+
+    ``phases`` names each phase's shard ids; ``finished`` holds the ids of the shards done.
+
+    Examples
+    --------
+    >>> shard_progress({"map_shards": ["m0", "m1"], "reduce_shards": ["r0"]}, {"m0", "m1"})
+    {'map_shards': {'done': 2, 'total': 2}, 'reduce_shards': {'done': 0, 'total': 1}, 'fraction': 0.6667}
+    """
+    counts = {phase: {"done": sum(1 for shard in shards if shard in finished), "total": len(shards)}
+              for phase, shards in phases.items()}
+    done, total = sum(c["done"] for c in counts.values()), sum(c["total"] for c in counts.values())
+    return {**counts, "fraction": round(done / max(1, total), 4)}
+
+
 def bucket_of(account_id: str, buckets: int) -> int:
     """The reduce shard of an account: a stable hash of its id (the same in every process and run)."""
     digest = hashlib.blake2b(account_id.encode("utf-8"), digest_size=8).digest()
@@ -466,23 +482,6 @@ class MonthSummary:
                 "transitions": {old: dict(sorted(row.items())) for old, row in sorted(self.transitions.items())},
                 "rules": dict(sorted(self.rules.items()))}
 
-    @classmethod
-    def merged(cls, parts: Iterable[Mapping[str, Any]]) -> MonthSummary:
-        """The run's summary from its shards' summaries."""
-        total = cls()
-        for part in parts:
-            total.graded += part["graded"]
-            total.skipped_new += part["skipped_new"]
-            total.not_applied += part["not_applied"]
-            total.before.update(part["before"])
-            total.after.update(part["after"])
-            total.rules.update(part["rules"])
-            total.moves.update({"promotion": part["promotions"], "demotion": part["demotions"],
-                                "kept": part["kept"]})
-            for old, row in part["transitions"].items():
-                total.transitions.setdefault(old, Counter()).update(row)
-        return total
-
 
 @dataclass
 class WeekSummary:
@@ -508,14 +507,22 @@ class WeekSummary:
                 "tiers": dict(sorted(self.tiers.items())),
                 "statuses": {tier: dict(sorted(row.items())) for tier, row in sorted(self.statuses.items())}}
 
-    @classmethod
-    def merged(cls, parts: Iterable[Mapping[str, Any]]) -> WeekSummary:
-        total = cls()
-        for part in parts:
-            total.graded += part["graded"]
-            total.skipped_new += part["skipped_new"]
-            total.changed += part["changed"]
-            total.tiers.update(part["tiers"])
-            for tier, row in part["statuses"].items():
-                total.statuses.setdefault(tier, Counter()).update(row)
-        return total
+
+def merged_summary(parts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """A run's summary from its shards' (``MonthSummary`` or ``WeekSummary`` JSON): every count adds up.
+
+    Numbers add; nested counts add key by key, their keys sorted as ``to_json`` sorts them.
+
+    Examples
+    --------
+    >>> merged_summary([{"graded": 1, "tiers": {"W2": 1}}, {"graded": 2, "tiers": {"W1": 2, "W2": 1}}])
+    {'graded': 3, 'tiers': {'W1': 2, 'W2': 2}}
+    """
+    total: dict[str, Any] = {}
+    for part in parts:
+        for key, value in part.items():
+            if isinstance(value, Mapping):
+                total[key] = dict(sorted(merged_summary([total.get(key, {}), value]).items()))
+            else:
+                total[key] = total.get(key, 0) + value
+    return total

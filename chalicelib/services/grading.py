@@ -24,16 +24,15 @@ from typing import Any
 from chalicelib.auth import OPERATOR, Principal
 from chalicelib.config import settings
 from chalicelib.domain import clock
-from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.errors import InvalidInput, found
 from chalicelib.domain.grading import (
-    MONTH_RUN,
-    MonthSummary,
-    WeekSummary,
     check_runnable,
     cutoff_of,
     grading_config,
+    merged_summary,
     run_kind,
     shard_count,
+    shard_progress,
     standing,
     status_for,
 )
@@ -99,7 +98,7 @@ def resume(run: store.GradingRunModel) -> None:
     """Send the unfinished shards of the run's current phase, then move the run on if a phase is complete."""
     if run.status == "done":
         return
-    done = {s.shard_id for s in store.shards_of(run.run_id) if s.finished_at}
+    done = store.finished_shards(run.run_id)
     phase_shards = map_shard_ids(run) if run.phase == MAP else reduce_shard_ids(run)
     pending = [shard_id for shard_id in phase_shards if shard_id not in done]
     if pending:
@@ -117,7 +116,7 @@ def advance(run_id: str) -> str:
     run = store.get_run(run_id)
     if run is None or run.status == "done":
         return DONE
-    shards = {s.shard_id: s for s in store.shards_of(run_id) if s.finished_at}
+    shards = store.finished_shards(run_id)
     if run.phase == MAP and all(shard_id in shards for shard_id in map_shard_ids(run)):
         _send(run_id, [shard_id for shard_id in reduce_shard_ids(run) if shard_id not in shards])
         store.advance_phase(run_id, MAP, REDUCE)
@@ -125,29 +124,23 @@ def advance(run_id: str) -> str:
         return REDUCE
     if run.phase == REDUCE and all(shard_id in shards for shard_id in reduce_shard_ids(run)):
         parts = [shards[shard_id].summary for shard_id in reduce_shard_ids(run)]
-        merged = MonthSummary.merged(parts) if run.kind == MONTH_RUN else WeekSummary.merged(parts)
-        if store.finish_run(run_id, merged.to_json(), clock.now()):
-            logger.info("grading run done", run_id=run_id, summary=merged.to_json())
+        summary = merged_summary(parts)
+        if store.finish_run(run_id, summary, clock.now()):
+            logger.info("grading run done", run_id=run_id, summary=summary)
         return DONE
     return str(run.phase)
 
 
 def run_view(run: store.GradingRunModel) -> dict[str, Any]:
     """A run as operators see it: phase, progress by shard and accounts, and the summary once done."""
-    done = {s.shard_id: s for s in store.shards_of(run.run_id) if s.finished_at}
-    map_ids, reduce_ids = map_shard_ids(run), reduce_shard_ids(run)
-    map_done = sum(1 for shard_id in map_ids if shard_id in done)
-    reduce_done = [done[shard_id] for shard_id in reduce_ids if shard_id in done]
-    graded = sum(int((s.summary or {}).get("graded", 0)) for s in reduce_done)
+    done = store.finished_shards(run.run_id)
+    phases = {"map_shards": map_shard_ids(run), "reduce_shards": reduce_shard_ids(run)}
+    graded = sum(int((s.summary or {}).get("graded", 0)) for s in done.values())  # reduce shards carry the counts
     return {
         "month": run.run_id, "kind": run.kind, "status": run.status, "phase": run.phase, "cutoff": run.cutoff,
         "started_at": clock.rfc3339(run.started_at), "finished_at": clock.rfc3339(run.finished_at),
-        "progress": {
-            "map_shards": {"done": map_done, "total": len(map_ids)},
-            "reduce_shards": {"done": len(reduce_done), "total": len(reduce_ids)},
-            "fraction": round((map_done + len(reduce_done)) / (len(map_ids) + len(reduce_ids)), 4),
-            "accounts_graded": graded, "accounts_estimate": int(run.accounts_estimate),
-        },
+        "progress": {**shard_progress(phases, done), "accounts_graded": graded,
+                     "accounts_estimate": int(run.accounts_estimate)},
         "summary": run.summary,
     }
 
@@ -165,10 +158,7 @@ def get_run(principal: Principal, run_id: str) -> dict[str, Any]:
     """``GET /ops/grading/runs/{month}`` (a weekly status run is named by its day)."""
     principal.require(OPERATOR)
     run_kind(run_id)  # 400 for a name that is neither a month nor a day
-    run = store.get_run(run_id)
-    if run is None:
-        raise NotFound(f"no grading run for {run_id}")
-    return run_view(run)
+    return run_view(found(store.get_run(run_id), f"no grading run for {run_id}"))
 
 
 def start_scheduled_month() -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from chalicelib.config import settings
 from chalicelib.domain import clock
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain.errors import found
 from chalicelib.domain.grading import (
     MONTH_RUN,
     RULE_NOT_GRADED,
@@ -58,9 +58,7 @@ class ShardOrderError(RuntimeError):
 def run_shard(message: GradingShardMessage) -> dict[str, Any]:
     """Run the shard named by a grading-queue message, unless it already finished; then move the run on."""
     run_id, shard_id = message.run_id, message.shard
-    run = store.get_run(run_id)
-    if run is None:
-        raise NotFound(f"grading run {run_id} not found")
+    run = found(store.get_run(run_id), f"grading run {run_id} not found")
     shard = store.get_shard(run_id, shard_id)
     if shard is not None and shard.finished_at is not None:
         grading.advance(run_id)

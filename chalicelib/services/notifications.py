@@ -27,7 +27,7 @@ from chalicelib.auth import Principal
 from chalicelib.domain import clock
 from chalicelib.domain import notifications as rules
 from chalicelib.domain.cursor import cursor_scope, decode_cursor, encode_cursor
-from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.errors import InvalidInput, found
 from chalicelib.domain.notifications import OWNER, NotificationEvent
 from chalicelib.services import realtime
 from chalicelib.store import notifications as store
@@ -257,10 +257,7 @@ def mark_read(principal: Principal, body: Any) -> dict[str, Any]:
     if up_to is None:
         marker = rules.order_key(clock.now(), "~")  # after every id of this millisecond
     else:
-        item = store.get_notification(principal.user_id, up_to)
-        if item is None:
-            raise NotFound(f"notification {up_to} not found")
-        marker = item.order
+        marker = found(store.get_notification(principal.user_id, up_to), f"notification {up_to} not found").order
     store.advance_read_marker(principal.user_id, marker)
     return {"unread": unread_of(principal.user_id)}
 

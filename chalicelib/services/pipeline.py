@@ -127,7 +127,7 @@ def system_decision_entry(post: PostModel, result: ChainResult) -> audit.AuditMo
 
 def publish(post: PostModel, hook_results: list[dict[str, Any]] | None, entry: audit.AuditModel | None = None,
             held_only: bool = False) -> bool:
-    """pending_review → published, then ``post_published``; False if it was no longer pending.
+    """pending_review → published, then ``PostPublished``; False if it was no longer pending.
 
     ``entry`` (a moderator's approval) is written in the same transaction as the status
     change; ``held_only``: only a post held for review may publish.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
 
 from chalicelib.store.posts import PostModel
 
@@ -13,7 +12,6 @@ from chalicelib.store.posts import PostModel
 class PostEvent:
     """Something happened to ``post`` at ``at``; ``post`` is as stored after the transition."""
 
-    name: ClassVar[str]
     post: PostModel
     at: datetime
 
@@ -22,28 +20,21 @@ class PostEvent:
 class PostPublished(PostEvent):
     """pending_review → published (by the chain or a moderator)."""
 
-    name: ClassVar[str] = "post_published"
-
 
 @dataclass(frozen=True)
 class PostHeld(PostEvent):
     """The chain held the post for a moderator (the review queue)."""
-
-    name: ClassVar[str] = "post_held"
 
 
 @dataclass(frozen=True)
 class BuyerShowPushed(PostEvent):
     """The day's first featured buyer show got its feed keys: it goes to every follower."""
 
-    name: ClassVar[str] = "buyer_show_pushed"
-
 
 @dataclass(frozen=True)
 class PostRejected(PostEvent):
     """pending_review → rejected (by the chain or a moderator), for ``reason``."""
 
-    name: ClassVar[str] = "post_rejected"
     reason: str = ""
 
 
@@ -51,6 +42,5 @@ class PostRejected(PostEvent):
 class PostRemoved(PostEvent):
     """A post was taken down (by its owner or a moderator); ``previous`` is the status it left."""
 
-    name: ClassVar[str] = "post_removed"
     previous: str = ""
     feed_key: str | None = None

@@ -44,8 +44,8 @@ from chalicelib.domain.discovery import (
     sample_start,
     strongest_candidates,
 )
-from chalicelib.domain.errors import NotFound
-from chalicelib.domain.grading import shard_count
+from chalicelib.domain.errors import found
+from chalicelib.domain.grading import shard_count, shard_progress
 from chalicelib.domain.messages import SuggestionShardMessage
 from chalicelib.domain.tiers import PENALTY_TIER
 from chalicelib.observability import logger
@@ -146,7 +146,7 @@ def start_run(run_id: str, now: datetime) -> store.SuggestionRunModel:
             logger.info("suggestion run started", run_id=run_id, segments=run.segments)
         run = store.get_run(run_id) or run
     if run.status != "done":
-        done = {s.shard_id for s in store.shards_of(run_id) if s.finished_at}
+        done = store.finished_shards(run_id)
         pending = [shard_id for shard_id in shard_ids(run) if shard_id not in done]
         if pending:
             queues.send_many("suggestions", [SuggestionShardMessage(run_id, s).to_json() for s in pending])
@@ -159,7 +159,7 @@ def advance(run_id: str) -> str:
     run = store.get_run(run_id)
     if run is None or run.status == "done":
         return "done"
-    shards = {s.shard_id: s for s in store.shards_of(run_id) if s.finished_at}
+    shards = store.finished_shards(run_id)
     if not all(shard_id in shards for shard_id in shard_ids(run)):
         return "running"
     config = discovery_config()
@@ -198,9 +198,7 @@ class CountingGraph(StoreGraph):
 def run_shard(message: SuggestionShardMessage) -> dict[str, Any]:
     """The suggestions queue's consumer: one scan segment of accounts per message, unless already done."""
     run_id, shard_id = message.run_id, message.shard
-    run = store.get_run(run_id)
-    if run is None:
-        raise NotFound(f"suggestion run {run_id} not found")
+    run = found(store.get_run(run_id), f"suggestion run {run_id} not found")
     shard = store.get_shard(run_id, shard_id)
     if shard is not None and shard.finished_at is not None:
         advance(run_id)
@@ -233,7 +231,7 @@ def run_shard(message: SuggestionShardMessage) -> dict[str, Any]:
     if profiles:
         graph.calls += store.write_profiles(profiles)
     summary = {**totals, "store_calls": graph.calls, "popular": tally.to_json(config.popular_categories)}
-    committed = store.commit_shard(run_id, shard_id, summary, clock.now())
+    committed = store.commit_shard(run_id, shard_id, clock.now(), summary)
     advance(run_id)
     return {"shard": shard_id, "accounts": totals["accounts"], "committed": committed}
 
@@ -241,13 +239,12 @@ def run_shard(message: SuggestionShardMessage) -> dict[str, Any]:
 # --- entry points ----------------------------------------------------------------------------
 
 def run_view(run: store.SuggestionRunModel) -> dict[str, Any]:
-    done = [s for s in store.shards_of(run.run_id) if s.finished_at]
-    total = len(shard_ids(run))
+    done = store.finished_shards(run.run_id)
     return {
         "run_id": run.run_id, "status": run.status,
         "started_at": clock.rfc3339(run.started_at), "finished_at": clock.rfc3339(run.finished_at),
-        "progress": {"shards": {"done": len(done), "total": total}, "fraction": round(len(done) / max(1, total), 4),
-                     "accounts_done": sum(int((s.summary or {}).get("accounts", 0)) for s in done),
+        "progress": {**shard_progress({"shards": shard_ids(run)}, done),
+                     "accounts_done": sum(int((s.summary or {}).get("accounts", 0)) for s in done.values()),
                      "accounts_estimate": int(run.accounts_estimate)},
         "summary": run.summary,
     }
@@ -267,10 +264,7 @@ def start_by_operator(principal: Principal) -> dict[str, Any]:
 
 def get_run(principal: Principal, run_id: str) -> dict[str, Any]:
     principal.require(OPERATOR)
-    run = store.get_run(run_id)
-    if run is None:
-        raise NotFound(f"no suggestion run {run_id}")
-    return run_view(run)
+    return run_view(found(store.get_run(run_id), f"no suggestion run {run_id}"))
 
 
 def start_daily() -> dict[str, Any]:

@@ -12,7 +12,6 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -20,15 +19,11 @@ from chalicelib.config import settings
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.names import normalise_term
 from chalicelib.store import read_cache
-from chalicelib.store.base import TableMeta, applied, flat_key, raw_key, transact, transaction_failures
+from chalicelib.store.base import GlobalIndex, TableMeta, applied, flat_key, raw_key, transact, transaction_failures
 from chalicelib.store.batch import batch_get, key_of
 
 
-class OwnerIndex(GlobalSecondaryIndex["AccountModel"]):
-    class Meta:
-        index_name = "by_owner"
-        projection = AllProjection()
-
+class OwnerIndex(GlobalIndex["AccountModel"]):
     owner_id = UnicodeAttribute(hash_key=True)
     account_id = UnicodeAttribute(range_key=True)
 

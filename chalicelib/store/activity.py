@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -112,17 +113,20 @@ def _expiry(day: str, days: int = FAN_DAY_TTL_DAYS) -> datetime:
     return datetime(start.year, start.month, start.day, tzinfo=UTC) + timedelta(days=days)
 
 
+def _additions(model: type[Model], counters: dict[str, int]) -> list[Action]:
+    """``ADD`` of each counter to the number attribute of its name, in name order."""
+    return [getattr(model, name).add(n) for name, n in sorted(counters.items())]
+
+
 def add_day_counters(account_id: str, day: str, counters: dict[str, int]) -> None:
     """ADD ``counters`` to one account-day item (created on first use; exact under concurrency)."""
-    AccountDayModel(account_id, day).update(
-        actions=[getattr(AccountDayModel, name).add(n) for name, n in sorted(counters.items())])
+    AccountDayModel(account_id, day).update(actions=_additions(AccountDayModel, counters))
 
 
 def add_day_counters_once(account_id: str, day: str, counters: dict[str, int], once: str, at: datetime) -> bool:
     """:func:`add_day_counters` unless the once-marker ``once`` was claimed before; False then."""
     def write(tx: TransactWrite) -> None:
-        tx.update(AccountDayModel(account_id, day),
-                  actions=[getattr(AccountDayModel, name).add(n) for name, n in sorted(counters.items())])
+        tx.update(AccountDayModel(account_id, day), actions=_additions(AccountDayModel, counters))
         claim_once(tx, once, at)
     return transact(AccountDayModel, write)
 
@@ -178,15 +182,13 @@ def _apply_group(group: list[ActivityUnit]) -> tuple[int, int]:
 
 def _add_update(tx: TransactWrite, key: WriteKey, counters: dict[str, int]) -> None:
     if key[0] == "day":
-        tx.update(AccountDayModel(key[1], key[2]),
-                  actions=[getattr(AccountDayModel, name).add(n) for name, n in sorted(counters.items())])
+        tx.update(AccountDayModel(key[1], key[2]), actions=_additions(AccountDayModel, counters))
     elif key[0] == "hour":
         tx.update(AccountHourModel(key[1], key[2]),
                   actions=[AccountHourModel.active.add(counters["active"]),
                            AccountHourModel.expires.set(_expiry(key[2][:10]))])
     else:
-        tx.update(PostModel(key[1]), actions=[getattr(PostModel, name).add(n) for name, n in sorted(counters.items())],
-                  condition=PostModel.post_id.exists())
+        tx.update(PostModel(key[1]), actions=_additions(PostModel, counters), condition=PostModel.post_id.exists())
 
 
 def _connection() -> Connection:

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -23,17 +22,13 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.posts import PENDING_REVIEW, QUEUE_REVIEW
 from chalicelib.domain.tiers import NEW_ACCOUNT_TIER, PENALTY_TIER
 from chalicelib.store.accounts import AccountModel
-from chalicelib.store.base import TableMeta, flat_key, raw_key, transact
+from chalicelib.store.base import GlobalIndex, TableMeta, flat_key, raw_key, transact
 from chalicelib.store.posts import PostModel, refund_in
 from chalicelib.store.strikes import StrikeModel
 
 
-class ActorIndex(GlobalSecondaryIndex["AuditModel"]):
+class ActorIndex(GlobalIndex["AuditModel"]):
     """Every entry by one actor (a moderator's decisions, or the system's)."""
-
-    class Meta:
-        index_name = "by_actor"
-        projection = AllProjection()
 
     actor = UnicodeAttribute(hash_key=True)
     entry_id = UnicodeAttribute(range_key=True)

@@ -1,17 +1,20 @@
-"""What every table shares: region, on-demand billing, and the names from :mod:`chalicelib.config`."""
+"""What every table shares: region, on-demand billing, the names from :mod:`chalicelib.config`, index declarations."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex, Projection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
 from chalicelib.store.retry import backoff
+
+_M = TypeVar("_M", bound=Model)
 
 # Concurrent transactions on one item may be cancelled with TransactionConflict; tries before giving up.
 TRANSACTION_ATTEMPTS = 6
@@ -20,6 +23,29 @@ TRANSACTION_ATTEMPTS = 6
 class TableMeta:
     region = settings.region
     billing_mode = "PAY_PER_REQUEST"
+
+
+class _IndexMeta:
+    """Gives each index class its own ``Meta``: every attribute projected unless the class says otherwise.
+
+    The index takes the name of the model attribute that holds it (PynamoDB's
+    ``__set_name__``): ``by_owner = OwnerIndex()`` is the index ``by_owner``.
+    """
+
+    Meta: Any
+
+    def __init_subclass__(cls, projection: Projection | None = None, **kwargs: Any) -> None:
+        # Before PynamoDB's own __init_subclass__, which collects the key attributes into this Meta.
+        cls.Meta = type("Meta", (), {"projection": projection or AllProjection()})
+        super().__init_subclass__(**kwargs)
+
+
+class GlobalIndex(_IndexMeta, GlobalSecondaryIndex[_M]):
+    """A global secondary index: declare its key attributes; ``projection=`` in the class line to narrow it."""
+
+
+class LocalIndex(_IndexMeta, LocalSecondaryIndex[_M]):
+    """A local secondary index: declare its key attributes; ``projection=`` in the class line to narrow it."""
 
 
 def flat_key(last_evaluated_key: dict[str, dict[str, str]] | None) -> dict[str, str] | None:

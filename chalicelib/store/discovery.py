@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
-from typing import Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -23,18 +22,17 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import PutError, UpdateError
-from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from chalicelib.config import settings
 from chalicelib.domain.discovery import PopularEntry, Related
 from chalicelib.store.accounts import AccountModel
-from chalicelib.store.base import TableMeta
+from chalicelib.store.base import TableMeta, applied
 from chalicelib.store.batch import batch_get, batch_write, key_of
 from chalicelib.store.follows import FollowModel
 from chalicelib.store.posts import PostModel
 from chalicelib.store.scan import scan_segment
+from chalicelib.store.sharded_runs import RunModel, RunTables, ShardModel
 
 ALL_POPULAR = "all"
 
@@ -83,28 +81,18 @@ class DismissalModel(Model):
     expires = TTLAttribute()
 
 
-class SuggestionRunModel(Model):
+class SuggestionRunModel(RunModel):
     class Meta(TableMeta):
         table_name = settings.table("suggestion-runs")
 
-    run_id = UnicodeAttribute(hash_key=True)
-    status = UnicodeAttribute(default="running")  # running | done
-    started_at = UTCDateTimeAttribute()
-    finished_at = UTCDateTimeAttribute(null=True)
     segments = NumberAttribute()  # shards: one per parallel-scan segment of the accounts table
-    accounts_estimate = NumberAttribute(default=0)
-    summary = JSONAttribute(null=True)
 
 
-class SuggestionShardModel(Model):
+class SuggestionShardModel(ShardModel):
+    """A shard: ``shard_id`` is "<segment:04d>"; its summary holds counts and the segment's popular lists."""
+
     class Meta(TableMeta):
         table_name = settings.table("suggestion-shards")
-
-    run_id = UnicodeAttribute(hash_key=True)
-    shard_id = UnicodeAttribute(range_key=True)  # "<segment:04d>"
-    attempts = NumberAttribute(default=0)
-    finished_at = UTCDateTimeAttribute(null=True)
-    summary = JSONAttribute(null=True)  # counts, and this segment's popular lists
 
 
 # --- the follow graph, as the job samples it --------------------------------------------------
@@ -190,15 +178,10 @@ def record_signal(user_id: str, account_id: str, kind: str, at: datetime, keep: 
     Conditional, so a redelivered or late batch never moves a signal back in time.
     """
     item = SignalModel(user_id, f"{account_id}#{kind}")
-    try:
-        item.update(actions=[SignalModel.account_id.set(account_id), SignalModel.kind.set(kind),
-                             SignalModel.at.set(at), SignalModel.expires.set(at + keep)],
-                    condition=SignalModel.at.does_not_exist() | (SignalModel.at < at))
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return applied(lambda: item.update(
+        actions=[SignalModel.account_id.set(account_id), SignalModel.kind.set(kind), SignalModel.at.set(at),
+                 SignalModel.expires.set(at + keep)],
+        condition=SignalModel.at.does_not_exist() | (SignalModel.at < at)))
 
 
 def signals_of(user_id: str, limit: int) -> list[tuple[str, str, datetime]]:
@@ -216,26 +199,10 @@ def dismissals_of(user_id: str, limit: int) -> dict[str, datetime]:
 
 # --- runs and shards --------------------------------------------------------------------------
 
-def _conditional(call: Any, error_type: type[Exception]) -> bool:
-    try:
-        call()
-    except error_type as error:
-        if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
-
-
-def create_run(run: SuggestionRunModel) -> bool:
-    """Write a new run; False when it exists already."""
-    return _conditional(lambda: run.save(condition=SuggestionRunModel.run_id.does_not_exist()), PutError)
-
-
-def get_run(run_id: str) -> SuggestionRunModel | None:
-    try:
-        return SuggestionRunModel.get(run_id, consistent_read=True)
-    except SuggestionRunModel.DoesNotExist:
-        return None
+_RUNS = RunTables(SuggestionRunModel, SuggestionShardModel)
+create_run, get_run, finish_run, note_attempt, commit_shard, finished_shards, get_shard = (
+    _RUNS.create_run, _RUNS.get_run, _RUNS.finish_run, _RUNS.note_attempt, _RUNS.commit_shard, _RUNS.finished_shards,
+    _RUNS.get_shard)
 
 
 def running_run() -> SuggestionRunModel | None:
@@ -243,32 +210,3 @@ def running_run() -> SuggestionRunModel | None:
     for run in SuggestionRunModel.scan(SuggestionRunModel.status == "running", consistent_read=True):
         return run
     return None
-
-
-def finish_run(run_id: str, summary: dict[str, Any], at: datetime) -> bool:
-    return _conditional(lambda: SuggestionRunModel(run_id).update(
-        actions=[SuggestionRunModel.status.set("done"), SuggestionRunModel.summary.set(summary),
-                 SuggestionRunModel.finished_at.set(at)],
-        condition=SuggestionRunModel.status == "running"), UpdateError)
-
-
-def note_attempt(run_id: str, shard_id: str) -> None:
-    SuggestionShardModel(run_id, shard_id).update(actions=[SuggestionShardModel.attempts.add(1)])
-
-
-def commit_shard(run_id: str, shard_id: str, summary: dict[str, Any], at: datetime) -> bool:
-    """Mark a shard done with its part of the summary, once (the first attempt to finish wins)."""
-    actions: list[Action] = [SuggestionShardModel.finished_at.set(at), SuggestionShardModel.summary.set(summary)]
-    return _conditional(lambda: SuggestionShardModel(run_id, shard_id).update(
-        actions=actions, condition=SuggestionShardModel.finished_at.does_not_exist()), UpdateError)
-
-
-def shards_of(run_id: str) -> list[SuggestionShardModel]:
-    return list(SuggestionShardModel.query(run_id, consistent_read=True))
-
-
-def get_shard(run_id: str, shard_id: str) -> SuggestionShardModel | None:
-    try:
-        return SuggestionShardModel.get(run_id, shard_id, consistent_read=True)
-    except SuggestionShardModel.DoesNotExist:
-        return None

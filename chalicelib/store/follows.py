@@ -9,7 +9,6 @@ from datetime import datetime
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -18,15 +17,11 @@ from chalicelib.domain import fans
 from chalicelib.domain.errors import NotFound
 from chalicelib.store import fan_counts, read_cache
 from chalicelib.store.accounts import AccountModel
-from chalicelib.store.base import TableMeta, flat_key, raw_key, transaction_failures
+from chalicelib.store.base import GlobalIndex, TableMeta, flat_key, raw_key, transaction_failures
 from chalicelib.store.roster import FanRosterModel, member, roster_page
 
 
-class UserIndex(GlobalSecondaryIndex["FollowModel"]):
-    class Meta:
-        index_name = "by_user"
-        projection = AllProjection()
-
+class UserIndex(GlobalIndex["FollowModel"]):
     user_id = UnicodeAttribute(hash_key=True)
     followed_at = UTCDateTimeAttribute(range_key=True)
 

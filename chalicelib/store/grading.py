@@ -35,38 +35,32 @@ from chalicelib.store.activity import AccountDayModel, FanDayModel
 from chalicelib.store.base import TableMeta, applied
 from chalicelib.store.batch import batch_write
 from chalicelib.store.scan import scan_segment
+from chalicelib.store.sharded_runs import RunModel, RunTables, ShardModel
 
 APPLIED, ALREADY_APPLIED, SUPERSEDED = "applied", "already_applied", "superseded"
 
 
-class GradingRunModel(Model):
+class GradingRunModel(RunModel):
+    """A run: ``run_id`` is YYYY-MM (monthly) or YYYY-MM-DD (weekly status)."""
+
     class Meta(TableMeta):
         table_name = settings.table("grading-runs")
 
-    run_id = UnicodeAttribute(hash_key=True)  # YYYY-MM (monthly) or YYYY-MM-DD (weekly status)
     kind = UnicodeAttribute()  # month | week
     cutoff = UnicodeAttribute()  # YYYY-MM-DD: the first day after the graded window
-    status = UnicodeAttribute(default="running")  # running | done
     phase = UnicodeAttribute(default="map")  # map | reduce | done
-    started_at = UTCDateTimeAttribute()
-    finished_at = UTCDateTimeAttribute(null=True)
     map_segments = JSONAttribute()  # {"accounts": n, "days": n, "fans": n}: segments per scanned table
     buckets = NumberAttribute()  # reduce shards
-    accounts_estimate = NumberAttribute(default=0)
-    summary = JSONAttribute(null=True)
 
 
-class GradingShardModel(Model):
+class GradingShardModel(ShardModel):
+    """A shard: ``shard_id`` is "map:<source>:<segment>" or "reduce:<bucket>"; a reduce shard's summary is its part."""
+
     class Meta(TableMeta):
         table_name = settings.table("grading-shards")
 
-    run_id = UnicodeAttribute(hash_key=True)
-    shard_id = UnicodeAttribute(range_key=True)  # "map:<source>:<segment>" | "reduce:<bucket>"
-    attempts = NumberAttribute(default=0)
-    finished_at = UTCDateTimeAttribute(null=True)  # set once, when the shard is done
     attempt = UnicodeAttribute(null=True)  # map: the attempt whose chunks count
     rows = NumberAttribute(default=0)  # map: rows read; reduce: accounts seen
-    summary = JSONAttribute(null=True)  # reduce: this bucket's part of the run summary
 
 
 class GradingChunkModel(Model):
@@ -120,16 +114,9 @@ class StatusSnapshotModel(Model):
 
 # --- runs and shards -------------------------------------------------------------------------
 
-def create_run(run: GradingRunModel) -> bool:
-    """Write a new run; False when the run already exists (it is never replaced)."""
-    return applied(lambda: run.save(condition=GradingRunModel.run_id.does_not_exist()))
-
-
-def get_run(run_id: str) -> GradingRunModel | None:
-    try:
-        return GradingRunModel.get(run_id, consistent_read=True)
-    except GradingRunModel.DoesNotExist:
-        return None
+_RUNS = RunTables(GradingRunModel, GradingShardModel)
+create_run, get_run, note_attempt, shards_of, finished_shards, get_shard = (
+    _RUNS.create_run, _RUNS.get_run, _RUNS.note_attempt, _RUNS.shards_of, _RUNS.finished_shards, _RUNS.get_shard)
 
 
 def advance_phase(run_id: str, from_phase: str, to_phase: str) -> bool:
@@ -139,39 +126,17 @@ def advance_phase(run_id: str, from_phase: str, to_phase: str) -> bool:
 
 
 def finish_run(run_id: str, summary: dict[str, Any], at: datetime) -> bool:
-    """Store the summary and mark the run done, once."""
-    return applied(lambda: GradingRunModel(run_id).update(
-        actions=[GradingRunModel.status.set("done"), GradingRunModel.phase.set("done"),
-                 GradingRunModel.summary.set(summary), GradingRunModel.finished_at.set(at)],
-        condition=GradingRunModel.status == "running"))
-
-
-def note_attempt(run_id: str, shard_id: str) -> None:
-    """Count a start of a shard (how many tries a shard needed shows in the run's shard items)."""
-    GradingShardModel(run_id, shard_id).update(actions=[GradingShardModel.attempts.add(1)])
+    """Store the summary and mark the run done (its phase too), once."""
+    return _RUNS.finish_run(run_id, summary, at, also=[GradingRunModel.phase.set("done")])
 
 
 def commit_shard(run_id: str, shard_id: str, at: datetime, *, attempt: str | None = None, rows: int = 0,
                  summary: dict[str, Any] | None = None) -> bool:
     """Mark a shard done with its result; False when another attempt finished it first."""
-    actions: list[Action] = [GradingShardModel.finished_at.set(at), GradingShardModel.rows.set(rows)]
+    also: list[Action] = [GradingShardModel.rows.set(rows)]
     if attempt is not None:
-        actions.append(GradingShardModel.attempt.set(attempt))
-    if summary is not None:
-        actions.append(GradingShardModel.summary.set(summary))
-    return applied(lambda: GradingShardModel(run_id, shard_id).update(
-        actions=actions, condition=GradingShardModel.finished_at.does_not_exist()))
-
-
-def shards_of(run_id: str) -> list[GradingShardModel]:
-    return list(GradingShardModel.query(run_id, consistent_read=True))
-
-
-def get_shard(run_id: str, shard_id: str) -> GradingShardModel | None:
-    try:
-        return GradingShardModel.get(run_id, shard_id, consistent_read=True)
-    except GradingShardModel.DoesNotExist:
-        return None
+        also.append(GradingShardModel.attempt.set(attempt))
+    return _RUNS.commit_shard(run_id, shard_id, at, summary, also)
 
 
 def table_size(model_cls: type[Model]) -> int:

@@ -10,21 +10,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.config import settings
-from chalicelib.store.base import TableMeta
+from chalicelib.store.base import GlobalIndex, TableMeta
 from chalicelib.store.hot_list import ALL_LIST, category_list_id
 
 MAX_PICKS_READ = 20
 
 
-class ListIndex(GlobalSecondaryIndex["HotPickModel"]):
-    class Meta:
-        index_name = "by_list"
-        projection = AllProjection()
-
+class ListIndex(GlobalIndex["HotPickModel"]):
     list_id = UnicodeAttribute(hash_key=True)
     until = UTCDateTimeAttribute(range_key=True)
 

@@ -11,19 +11,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.indexes import AllProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.config import settings
-from chalicelib.store.base import TableMeta
+from chalicelib.store.base import LocalIndex, TableMeta
 from chalicelib.store.batch import batch_write, key_of
 
 
-class SectionIndex(LocalSecondaryIndex["InboxModel"]):
-    class Meta:
-        index_name = "by_section"
-        projection = AllProjection()
-
+class SectionIndex(LocalIndex["InboxModel"]):
     user_id = UnicodeAttribute(hash_key=True)
     section_key = UnicodeAttribute(range_key=True)  # "<section>#<feed_key>"
 

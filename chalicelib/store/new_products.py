@@ -15,7 +15,6 @@ from datetime import datetime
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -23,18 +22,14 @@ from chalicelib.config import settings
 from chalicelib.domain.new_products import MAX_LISTINGS_PER_WINDOW, REANNOUNCE_AFTER, Listing
 from chalicelib.store.accounts import AccountModel
 from chalicelib.store.activity import add_day_counters, day_item
-from chalicelib.store.base import TableMeta, conditions_failed
+from chalicelib.store.base import GlobalIndex, TableMeta, conditions_failed
 from chalicelib.store.posts import PostModel, queue_time
 
 OPEN, CLOSED = "open", "closed"
 
 
-class DueWindowIndex(GlobalSecondaryIndex["ListingWindowModel"]):
+class DueWindowIndex(GlobalIndex["ListingWindowModel"]):
     """Sparse: open windows by the time the schedule should close them."""
-
-    class Meta:
-        index_name = "due"
-        projection = AllProjection()
 
     queue = UnicodeAttribute(hash_key=True)  # always "open" while the window is open
     queue_at = UnicodeAttribute(range_key=True)

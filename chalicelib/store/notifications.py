@@ -33,13 +33,12 @@ from pynamodb.attributes import (
 )
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
-from pynamodb.indexes import AllProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
 from chalicelib.domain import notifications as rules
-from chalicelib.store.base import TableMeta, conditions_failed
+from chalicelib.store.base import LocalIndex, TableMeta, conditions_failed
 from chalicelib.store.batch import batch_get, batch_write, key_of
 
 # A transaction holds at most 100 items: 99 markers and the group's update.
@@ -49,20 +48,12 @@ GROUP_ATTEMPTS = 10
 TRIM_SAMPLE = 20
 
 
-class OrderIndex(LocalSecondaryIndex["NotificationModel"]):
-    class Meta:
-        index_name = "by_order"
-        projection = AllProjection()
-
+class OrderIndex(LocalIndex["NotificationModel"]):
     user_id = UnicodeAttribute(hash_key=True)
     order = UnicodeAttribute(range_key=True)
 
 
-class TypeOrderIndex(LocalSecondaryIndex["NotificationModel"]):
-    class Meta:
-        index_name = "by_type"
-        projection = AllProjection()
-
+class TypeOrderIndex(LocalIndex["NotificationModel"]):
     user_id = UnicodeAttribute(hash_key=True)
     type_order = UnicodeAttribute(range_key=True)  # "<type>#<order>"
 

@@ -13,7 +13,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -31,71 +31,47 @@ from chalicelib.domain.posts import (
 )
 from chalicelib.domain.quota import QuotaCharge
 from chalicelib.store import read_cache
-from chalicelib.store.base import TableMeta, applied, flat_key, raw_key, transact, transaction_failures
+from chalicelib.store.base import GlobalIndex, TableMeta, applied, flat_key, raw_key, transact, transaction_failures
 from chalicelib.store.batch import batch_get, key_of
 
 
-class AccountPostsIndex(GlobalSecondaryIndex["PostModel"]):
+class AccountPostsIndex(GlobalIndex["PostModel"]):
     """Every post of an account, newest first (the owner's list)."""
-
-    class Meta:
-        index_name = "by_account"
-        projection = AllProjection()
 
     account_id = UnicodeAttribute(hash_key=True)
     post_id = UnicodeAttribute(range_key=True)
 
 
-class AccountFeedIndex(GlobalSecondaryIndex["PostModel"]):
+class AccountFeedIndex(GlobalIndex["PostModel"]):
     """Sparse: only published posts carry ``feed_key`` (public lists, backfill, read-time pulls)."""
-
-    class Meta:
-        index_name = "published_by_account"
-        projection = AllProjection()
 
     account_id = UnicodeAttribute(hash_key=True)
     feed_key = UnicodeAttribute(range_key=True)
 
 
-class AccountSectionFeedIndex(GlobalSecondaryIndex["PostModel"]):
+class AccountSectionFeedIndex(GlobalIndex["PostModel"]):
     """Sparse: published posts by account and feed section (read-time pulls of one section)."""
-
-    class Meta:
-        index_name = "published_by_account_section"
-        projection = AllProjection()
 
     account_id = UnicodeAttribute(hash_key=True)
     section_feed_key = UnicodeAttribute(range_key=True)  # "<section>#<feed_key>"
 
 
-class WorkQueueIndex(GlobalSecondaryIndex["PostModel"]):
+class WorkQueueIndex(GlobalIndex["PostModel"]):
     """Sparse: posts waiting for something, by ``queue`` (scheduled, moderation, review) and due time."""
-
-    class Meta:
-        index_name = "work_queue"
-        projection = AllProjection()
 
     queue = UnicodeAttribute(hash_key=True)
     queue_at = UnicodeAttribute(range_key=True)
 
 
-class RecentIndex(GlobalSecondaryIndex["PostModel"]):
+class RecentIndex(GlobalIndex["PostModel"], projection=KeysOnlyProjection()):
     """Sparse, keys only: posts by publication day and shard (the hot list's candidates)."""
-
-    class Meta:
-        index_name = "recent"
-        projection = KeysOnlyProjection()
 
     recent_bucket = UnicodeAttribute(hash_key=True)  # "<YYYY-MM-DD>#<shard>", see domain.ranking
     post_id = UnicodeAttribute(range_key=True)
 
 
-class BuyerShowWallIndex(GlobalSecondaryIndex["PostModel"]):
+class BuyerShowWallIndex(GlobalIndex["PostModel"]):
     """Sparse: fans' buyer shows that passed moderation, on the account's wall, newest first."""
-
-    class Meta:
-        index_name = "buyer_show_wall"
-        projection = AllProjection()
 
     wall_account = UnicodeAttribute(hash_key=True)
     post_id = UnicodeAttribute(range_key=True)

@@ -30,11 +30,11 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.config import settings
-from chalicelib.store.base import TableMeta
+from chalicelib.store.base import GlobalIndex, TableMeta
 from chalicelib.store.batch import batch_get, batch_write, key_of
 
 TICKET_TTL = timedelta(seconds=60)
@@ -69,11 +69,7 @@ class ConnectionModel(Model):
     expires = TTLAttribute()
 
 
-class PresenceShardIndex(GlobalSecondaryIndex["PresenceModel"]):
-    class Meta:
-        index_name = "by_shard"
-        projection = KeysOnlyProjection()
-
+class PresenceShardIndex(GlobalIndex["PresenceModel"], projection=KeysOnlyProjection()):
     shard = NumberAttribute(hash_key=True)
     user_id = UnicodeAttribute(range_key=True)
 

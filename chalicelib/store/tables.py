@@ -1,4 +1,4 @@
-"""Every table of the platform, for the local runner, the tests and the templates."""
+"""Every table of the platform, one registry: for the local runner, the tests, the templates and the grants."""
 
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ table in tests/route_table.py, and a route without a row fails here by name.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,15 +16,9 @@ from chalicelib.api.http import ENDPOINTS
 from local.workers import drain
 from tests.conftest import Api
 from tests.route_table import ROUTES, VARIANTS, path_for, route_key, rule_for
-from tests.security import BAD_TOKENS, IDENTITIES, World, given_worlds, module_api, texts
+from tests.security import BAD_TOKENS, IDENTITIES, World, given_worlds, texts
 
 SERVED = sorted({route_key(doc.method, doc.path) for doc in ENDPOINTS})
-
-
-@pytest.fixture(scope="module")
-def shared_api() -> Iterator[Api]:
-    with module_api() as api:
-        yield api
 
 
 @pytest.fixture(scope="module")

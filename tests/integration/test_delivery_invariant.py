@@ -27,21 +27,14 @@ def given_followers(account_id: str, count: int) -> list[str]:
     return users
 
 
-def test_duplicated_and_failing_fan_out_delivers_exactly_once(api, run_workers, monkeypatch) -> None:
+def test_duplicated_and_failing_fan_out_delivers_exactly_once(api, run_workers, monkeypatch, sent_twice) -> None:
     # Given an account with 2,000 followers and fan-out pages of 250 (8 chunks)
     monkeypatch.setattr(settings, "fanout_page_size", 250)
     account = new_account(api, "owner")
     users = given_followers(account["account_id"], FOLLOWERS)
 
     # And every fan-out message is sent twice
-    real_send = queues.send
-
-    def send_twice(queue: str, message: dict) -> None:
-        real_send(queue, message)
-        if queue == "fanout":
-            real_send(queue, message)
-
-    monkeypatch.setattr(queues, "send", send_twice)
+    sent_twice("fanout")
 
     # And the fourth chunk written fails once after half of its entries are stored
     real_write = inbox.write_fanout

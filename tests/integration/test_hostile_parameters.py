@@ -11,7 +11,6 @@ otherwise well-formed cursor gets each hostile value in turn.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -23,17 +22,11 @@ from chalicelib.domain import cursor
 from local.workers import drain
 from tests.conftest import Api
 from tests.route_table import path_for, route_key, rule_for
-from tests.security import USERS, World, given_worlds, module_api
+from tests.security import USERS, World, given_worlds
 
 LIST_ROUTES = sorted({route_key(doc.method, doc.path) for doc in ENDPOINTS if "cursor" in doc.query})
 DOCS = {route_key(doc.method, doc.path): doc for doc in ENDPOINTS}
 HOSTILE = ["¹", "٣", "9" * 40, "9" * 512, "-1", "1e999", "\u0000", "#x#", "ｘ" * 170, "2024-13-45T99:99Z"]
-
-
-@pytest.fixture(scope="module")
-def shared_api() -> Iterator[Api]:
-    with module_api() as api:
-        yield api
 
 
 @pytest.fixture(scope="module")

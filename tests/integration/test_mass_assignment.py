@@ -9,7 +9,6 @@ the account and its posts back afterwards must show nothing changed.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,7 +19,7 @@ from local.workers import drain
 from tests.conftest import Api
 from tests.flows import article
 from tests.route_table import path_for, route_key, rule_for
-from tests.security import USERS, World, given_worlds, module_api
+from tests.security import USERS, World, given_worlds
 
 _names = itertools.count(1)
 BODY_ROUTES = sorted({route_key(doc.method, doc.path) for doc in ENDPOINTS if doc.request_schema})
@@ -37,12 +36,6 @@ def privileged_fields(world: World) -> dict[str, Any]:
         "votes": [999_999, 0], "floor": 1, "winner": True, "reject_reason": None, "moderation": [],
         "created_at": "2020-01-01T00:00:00+08:00", "published_at": "2020-01-01T00:00:00+08:00",
     }
-
-
-@pytest.fixture(scope="module")
-def shared_api() -> Iterator[Api]:
-    with module_api() as api:
-        yield api
 
 
 @pytest.fixture(scope="module")

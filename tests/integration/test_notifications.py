@@ -9,7 +9,6 @@ from chalicelib.domain import clock
 from chalicelib.domain.notifications import NotificationEvent
 from chalicelib.services import notifications as service
 from chalicelib.store import notifications as store
-from chalicelib.store import queues
 from tests.flows import follow_all, new_account, nine_grid, publish, queue_depths
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
@@ -34,17 +33,11 @@ def published_post(api: Any, run_workers: Any, owner: str = "owner") -> tuple[di
     return account, post
 
 
-def test_duplicated_and_failing_deliveries_store_each_notification_once(api, run_workers, monkeypatch) -> None:
+def test_duplicated_and_failing_deliveries_store_each_notification_once(api, run_workers, monkeypatch,
+                                                                          sent_twice) -> None:
     # Given a published post, and every notification event sent twice
     account, post = published_post(api, run_workers)
-    real_send = queues.send
-
-    def send_twice(queue: str, message: dict) -> None:
-        real_send(queue, message)
-        if queue == "notifications":
-            real_send(queue, message)
-
-    monkeypatch.setattr(queues, "send", send_twice)
+    sent_twice("notifications")
     # And the consumer failing half-way: the second group write of the first merged
     # batch, then the first record-by-record retry
     real_add, calls = store.add_to_group, {"n": 0}

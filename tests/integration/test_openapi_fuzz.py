@@ -13,10 +13,8 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -35,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
 from app import app
 from local.workers import drain
 from tests.conftest import Api
-from tests.security import IDENTITIES, World, given_worlds, module_api
+from tests.security import IDENTITIES, World, given_worlds
 
 MIN_CASES = 1000
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
@@ -43,12 +41,6 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # Who calls: mostly real users, so cases get past authentication; now and then a bad token.
 CALLERS = st.sampled_from(["owner"] * 4 + ["moderator", "operator", "stranger"] * 2 + list(IDENTITIES[:5]))
 BASE = "http://weitao.local"
-
-
-@pytest.fixture(scope="module")
-def shared_api() -> Iterator[Api]:
-    with module_api() as api:
-        yield api
 
 
 def _known_values(world: World) -> dict[str, list[str]]:

@@ -18,9 +18,7 @@ from chalicelib.domain.runtime_config import CACHE_TTL_S
 from chalicelib.store.accounts import AccountModel
 from chalicelib.store.posts import PostModel
 from local.workers import fire_schedule
-from tests.conftest import Api
 from tests.flows import article, new_account, nine_grid, publish
-from tests.security import module_api
 
 MODERATOR = ("mod-1", ["moderator"])
 OPERATOR = ("op-1", ["operator"])
@@ -34,13 +32,6 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture(scope="module")
-def shared_api() -> Iterator[Api]:
-    """For the tests that store nothing: the tables as they are (no reset)."""
-    with module_api() as api:
-        yield api
 
 
 @pytest.fixture

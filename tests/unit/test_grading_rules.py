@@ -25,6 +25,7 @@ from chalicelib.domain.grading import (
     cutoff_of,
     decide,
     grading_config,
+    merged_summary,
     metrics_from,
     run_kind,
     shard_count,
@@ -482,7 +483,7 @@ def test_run_summary_merges_shard_summaries() -> None:
     second.skipped_new = 1
 
     # When merged
-    total = MonthSummary.merged([first.to_json(), second.to_json()]).to_json()
+    total = merged_summary([first.to_json(), second.to_json()])
 
     # Then the counts add up and H1 shows in the tier counts without being graded
     assert total == {
@@ -500,7 +501,7 @@ def test_week_summary_counts_statuses_per_tier() -> None:
         week.add(tier, status)
 
     # When two such shard summaries are merged
-    merged = WeekSummary.merged([week.to_json(), week.to_json()]).to_json()
+    merged = merged_summary([week.to_json(), week.to_json()])
 
     # Then every account is counted in its tier, and statuses only where the tier has them
     assert merged["graded"] == 6 and merged["tiers"] == {"H1": 2, "W1": 2, "W2": 4}

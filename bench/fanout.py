@@ -76,12 +76,17 @@ def moto_process() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
         point_at(endpoint)
         yield server, endpoint
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        stop_process(server)
+
+
+def stop_process(process: subprocess.Popen[Any], grace_s: float = 20) -> None:
+    """SIGTERM, then SIGKILL if it has not stopped after ``grace_s``."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 class CpuClock:

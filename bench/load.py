@@ -38,6 +38,7 @@ from typing import Any
 import boto3
 import requests
 
+from bench.fanout import stop_process
 from local.environment import point_at
 from local.run import RUN_STATE_FILE
 
@@ -83,11 +84,7 @@ def local_run() -> Any:
         print(f"started make run for the bench: {state['api']}", flush=True)
         yield state
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 @dataclass

@@ -19,14 +19,20 @@ def _unread(api, user: str) -> int:
     return int(response.json["count"])
 
 
-def test_the_unread_badge_changes_when_a_fan_comments(console, api) -> None:
-    # Given a merchant's published post and the merchant's console open, its badge settled
-    account = new_account(api, "m1")
-    post = publish(api, "m1", account["account_id"], article())
+def _published_post(api, owner: str) -> dict:
+    """A new account of ``owner`` and its article, once the workers have published it."""
+    account = new_account(api, owner)
+    post = publish(api, owner, account["account_id"], article())
     deadline = time.monotonic() + 20
-    while api.as_user("m1").get(f"/posts/{post['post_id']}").json["status"] != "published":
+    while api.as_user(owner).get(f"/posts/{post['post_id']}").json["status"] != "published":
         assert time.monotonic() < deadline, "the post was never published"
         time.sleep(0.2)
+    return post
+
+
+def test_the_unread_badge_changes_when_a_fan_comments(console, api) -> None:
+    # Given a merchant's published post and the merchant's console open, its badge settled
+    post = _published_post(api, "m1")
     console.open_as("m1", screen="merchant/posts")
     badge = console.page.locator("#unread")
     # (the console is live once its channel is up: a socket, or here the long-poll fallback)
@@ -45,12 +51,7 @@ def test_the_unread_badge_changes_when_a_fan_comments(console, api) -> None:
 
 def test_a_comment_made_while_the_console_connects_still_reaches_the_badge(console, api) -> None:
     # Given a merchant's published post
-    account = new_account(api, "m1")
-    post = publish(api, "m1", account["account_id"], article())
-    deadline = time.monotonic() + 20
-    while api.as_user("m1").get(f"/posts/{post['post_id']}").json["status"] != "published":
-        assert time.monotonic() < deadline, "the post was never published"
-        time.sleep(0.2)
+    post = _published_post(api, "m1")
 
     # When the console opens and a fan comments at once, before its live channel is up
     console.open_as("m1", screen="merchant/posts")

@@ -38,19 +38,19 @@ test: $(STAMP) lint
 ## operation, fan-out worker memory (1,000 vs 100,000 followers), feed-page latency vs a raw Query,
 ## publish -> feed of the last of 1,000 / 10,000 followers through the local workers, the
 ## 100,000-follower fan-out under injected faults. Prints a table last; exits 1 when a target is missed.
-## `make bench BENCH_ARGS=--quick` for a small development run (~3 min).
+## `make bench BENCH_ARGS=--quick REALTIME_BENCH_ARGS=--quick` for a small development run (~4 min).
 bench: $(STAMP)
-	$(PY) -m bench.fanout $(BENCH_ARGS)
-	$(PY) -m bench.realtime $(REALTIME_BENCH_ARGS)
+	$(PY) -m bench.fanout $(BENCH_ARGS); fanout=$$?; $(PY) -m bench.realtime $(REALTIME_BENCH_ARGS); \
+	  realtime=$$?; exit $$((fanout || realtime))
 
 ## Realtime and notifications only: publish -> feed.new p50/p99, notification writes per event, one big group
-## (quick defaults; full size: REALTIME_BENCH_ARGS="--followers 1000 --connected 100 --likes 10000").
+## (1,000 followers with 100 connected, 10,000 likes; REALTIME_BENCH_ARGS=--quick for a small run).
+bench-realtime: $(STAMP)
+	$(PY) -m bench.realtime $(REALTIME_BENCH_ARGS)
+
 ## 50 simulated app users for 2 minutes against `make run` (started for it if not up), then the invariants.
 bench-load: $(STAMP)
 	$(PY) -m bench.load $(LOAD_BENCH_ARGS)
-
-bench-realtime: $(STAMP)
-	$(PY) -m bench.realtime $(REALTIME_BENCH_ARGS)
 
 ## Copy the JSON schemas (source of truth: schemas/) into chalicelib/, which Chalice ships.
 schemas:

@@ -50,11 +50,11 @@ from local.environment import point_at
 
 
 def start_moto_process() -> tuple[subprocess.Popen[bytes], str]:
-    """A moto server in its own process on a free loopback port."""
+    """A moto server in its own process on a free loopback port (patched as ``make run``'s)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+    server = subprocess.Popen([sys.executable, "-m", "local.moto_process", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     endpoint = f"http://127.0.0.1:{port}"
     for _ in range(200):

@@ -6,12 +6,15 @@ PynamoDB models read the environment at import time.
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import os
 import threading
 
+import moto.dynamodb.models as moto_dynamodb
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
 from moto.server import ThreadedMotoServer
 
 REGION = "ap-southeast-1"
@@ -41,10 +44,53 @@ def _serialise_dynamodb_writes() -> None:
         setattr(DynamoDBBackend, name, locked)
 
 
+class _OneBackupPerTable:
+    """``copy`` as moto's transaction code sees it: one backup of a table per transaction.
+
+    moto deep-copies a table for *every item* of a transaction that names it (a
+    100-item transaction on one table copies it 100 times), so a transaction costs
+    O(items x table size). One copy per table is the same backup.
+    """
+
+    def __init__(self) -> None:
+        self.tables: dict[int, Table] = {}
+
+    def deepcopy(self, value: object, memo: dict[int, object] | None = None) -> object:
+        if not isinstance(value, Table):
+            return copy.deepcopy(value, memo)
+        if id(value) not in self.tables:
+            self.tables[id(value)] = copy.deepcopy(value, memo)
+        return self.tables[id(value)]
+
+
+def _back_up_each_table_once() -> None:
+    original = DynamoDBBackend.transact_write_items
+    if getattr(original, "_one_backup", False):
+        return
+
+    def once(self, transact_items):  # type: ignore[no-untyped-def]
+        with _WRITE_LOCK:  # the swap below is seen by this call alone
+            moto_dynamodb.copy = _OneBackupPerTable()  # type: ignore[assignment]
+            try:
+                return original(self, transact_items)
+            finally:
+                moto_dynamodb.copy = copy
+
+    once = functools.wraps(original)(once)
+    once._one_backup = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = once  # type: ignore[method-assign]
+
+
+def patch_moto() -> None:
+    """What every moto this project starts needs (``make run``, tests, benches' moto process)."""
+    _serialise_dynamodb_writes()
+    _back_up_each_table_once()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+
 def start_moto(port: int = 0) -> tuple[ThreadedMotoServer, str]:
     """Start moto on loopback; returns the server and its endpoint URL."""
-    _serialise_dynamodb_writes()
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    patch_moto()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, bound = server.get_host_and_port()

@@ -23,8 +23,9 @@ The defaults are the full size (1,000 followers, 100 connected, 10,000 likes);
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -32,7 +33,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from bench.fanout import moto_process
+from bench.fanout import moto_process, stop_process
 
 
 def item_writes(params: dict[str, Any], operation: str) -> int:
@@ -62,49 +63,39 @@ class WriteCounter:
 
 
 class Sockets:
-    """``connected`` WebSocket clients in one event loop, recording when each frame arrives."""
+    """``connected`` WebSocket clients in their own process (``bench.phones``): phones are not
+    in the server's interpreter, so they take no CPU from the workers they measure."""
 
     def __init__(self, url: str, tokens: list[str]) -> None:
         self.url, self.tokens = url, tokens
         self.arrivals: dict[str, list[float]] = {}
-        self.loop = asyncio.new_event_loop()
         self.opened = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.stop_event: asyncio.Event | None = None
+        self.process: subprocess.Popen[str] | None = None
+        self.reader = threading.Thread(target=self._read, daemon=True)
 
-    async def _client(self, token: str, ready: list[int]) -> None:
-        from websockets.asyncio.client import connect
-
-        async with connect(f"{self.url}?token={token}") as socket:
-            ready.append(1)
-            if len(ready) == len(self.tokens):
+    def _read(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        for line in self.process.stdout:
+            if line.strip() == "open":
                 self.opened.set()
-            async for raw in socket:
-                frame = json.loads(raw)
-                if frame.get("type") == "feed.new":
-                    self.arrivals.setdefault(frame["item"]["post_id"], []).append(time.monotonic())
-
-    async def _main(self) -> None:
-        ready: list[int] = []
-        self.stop_event = asyncio.Event()
-        tasks = [asyncio.create_task(self._client(t, ready)) for t in self.tokens]
-        await self.stop_event.wait()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-    def _run(self) -> None:
-        self.loop.run_until_complete(self._main())
+                continue
+            post_id, at = line.split()
+            self.arrivals.setdefault(post_id, []).append(float(at))
 
     def start(self) -> None:
-        self.thread.start()
+        self.process = subprocess.Popen([sys.executable, "-m", "bench.phones", self.url], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+        assert self.process.stdin is not None
+        self.process.stdin.write("".join(f"{t}\n" for t in self.tokens))
+        self.process.stdin.close()
+        self.reader.start()
         if not self.opened.wait(60):
             raise RuntimeError("WebSocket clients did not connect")
 
     def stop(self) -> None:
-        if self.stop_event is not None:
-            self.loop.call_soon_threadsafe(self.stop_event.set)
-        self.thread.join(timeout=10)
+        if self.process is not None:
+            stop_process(self.process)
+        self.reader.join(timeout=10)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -118,6 +109,7 @@ def run(followers: int, connected: int, posts: int, likes: int) -> int:
     from app import app
     from chalicelib.auth import issue_dev_token
     from chalicelib.domain.notifications import NotificationEvent
+    from chalicelib.domain.tiers import tier_config
     from chalicelib.services import notifications
     from chalicelib.store.notifications import ActorMarkerModel, GroupHeadModel, NotificationModel
     from chalicelib.store.queues import QUEUES
@@ -127,12 +119,15 @@ def run(followers: int, connected: int, posts: int, likes: int) -> int:
     from local.ws_bridge import Bridge
 
     bootstrap()
+    for tier in tier_config()["tiers"].values():
+        tier["daily_quota"] = 10_000  # the posts measured are more than a new account's quota
     rows: list[tuple[str, str, str, str, str, bool]] = []
     with Client(app, stage_name="local") as client:
         def call(method: str, path: str, user: str, body: Any = None) -> Any:
             headers = {"Content-Type": "application/json", "Authorization": f"Bearer {issue_dev_token(user)}"}
             response = getattr(client.http, method)(path, headers=headers,
                                                     body=json.dumps(body, ensure_ascii=False) if body else None)
+            assert response.status_code < 300, (method, path, response.status_code, response.body)
             return json.loads(response.body) if response.body else None
 
         account = call("post", "/accounts", "owner", {"handle": "benchshop", "display_name": "压测店",

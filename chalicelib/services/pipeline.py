@@ -187,11 +187,16 @@ def fan_out_chunk(message: FanoutMessage) -> int:
         inbox.delete_entries(users, key)
         return len(users)
 
+    # feed.new goes out as the writes land, once per page: a redelivered page of an
+    # announced one rewrites its entries but pushes nothing again.
+    announcer = None if fanout_progress.was_announced(message.job_id, chunk) else realtime.FeedAnnouncer(post_id)
+
     def write(part: list[str]) -> None:
         inbox.write_fanout(part, key, post_id, post.account_id, post.section)
+        if announcer is not None:
+            announcer.written(part)  # after the inbox writes: the feed shows what is announced
 
     delivered = 0
-    written: list[str] = []
     to_trim: list[str] = []
     resume = None
     slice_size = min(WRITE_SLICE, math.ceil(settings.fanout_page_size / max(1, settings.fanout_writers)))
@@ -204,16 +209,13 @@ def fan_out_chunk(message: FanoutMessage) -> int:
         while (batch := next(batches, None)) is not None:
             users = followers_to_deliver(batch.members, key_millis(key))
             delivered += len(users)
-            written += users
             to_trim += [u for u in users if inbox.should_trim(u, key)]
             writer.add(users)
             resume = batch.after
             del batch, users  # only the writer holds them while the next page is read
         writer.run(fanout.hand_over, message, resume, delivered)
-    # After the inbox writes (the feed shows what is announced), once per page: a
-    # redelivered page rewrites its entries but pushes no second feed.new.
-    if not fanout_progress.was_announced(message.job_id, chunk):
-        realtime.announce_feed(post_id, written)
+    if announcer is not None:
+        announcer.flush()
         fanout_progress.mark_announced(message.job_id, chunk)
     for user_id in to_trim:
         inbox.trim_inbox(user_id, settings.inbox_max_entries)

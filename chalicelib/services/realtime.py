@@ -11,8 +11,8 @@ Who does what:
   connections, deleting a connection the gateway says is gone.
 
 ``feed.new`` reaches connected followers without walking an account's followers:
-fan-out already holds each page of followers it wrote, and hands that page over
-(``announce_feed``); the worker keeps only those present. Posts of pulled accounts
+fan-out already holds each page of followers it wrote, and hands them over as its
+writes land (``FeedAnnouncer``); the worker keeps only those present. Posts of pulled accounts
 (no fan-out) are matched from the connections side: the users present, shard by
 shard, checked against the account's follow items (``announce_pulled``).
 """
@@ -22,8 +22,9 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any, Protocol, assert_never
@@ -260,10 +261,34 @@ def long_poll(principal: Principal, since_raw: str | None, wait_raw: str | None,
 
 # --- announcements (event sites: one line each, never failing the caller) -----------------------------
 
-def announce_feed(post_id: str, user_ids: list[str]) -> None:
-    """Fan-out wrote ``post_id`` into these inboxes: push ``feed.new`` to those connected."""
-    for start in range(0, len(user_ids), 2000):
-        _send(FeedPushMessage(post_id, tuple(user_ids[start:start + 2000])))
+class FeedAnnouncer:
+    """Fan-out's ``feed.new`` announcements of one page, sent as its inbox writes land.
+
+    The writers report the users each write covered; every 2,000 of them go out as
+    one push message, the rest on :meth:`flush`. Thread-safe (the page's writers
+    call it), and it holds at most one message's users whatever the page size.
+    """
+
+    PER_MESSAGE = 2000
+
+    def __init__(self, post_id: str) -> None:
+        self.post_id = post_id
+        self.pending: list[str] = []
+        self.lock = threading.Lock()
+
+    def written(self, user_ids: list[str]) -> None:
+        with self.lock:
+            self.pending += user_ids
+            if len(self.pending) < self.PER_MESSAGE:
+                return
+            ready, self.pending = self.pending[:self.PER_MESSAGE], self.pending[self.PER_MESSAGE:]
+        _send(FeedPushMessage(self.post_id, tuple(ready)))
+
+    def flush(self) -> None:
+        with self.lock:
+            ready, self.pending = self.pending, []
+        if ready:
+            _send(FeedPushMessage(self.post_id, tuple(ready)))
 
 
 def announce_pulled(post_id: str) -> None:
@@ -387,8 +412,7 @@ def _push_counters(post_id: str) -> int:
     for s in subscriptions:
         by_user.setdefault(s.user_id, []).append(s.connection_id)
     # Only the subscribed connections get it, but it is numbered in the user's log like every frame.
-    results = list(_POOL.map(lambda entry: _log_and_send(entry[0], [frame], entry[1]), by_user.items()))
-    return sum(results)
+    return _deliver({user_id: [frame] for user_id in by_user}, by_user)
 
 
 def _replay(connection_id: str, user_id: str, since: int) -> int:
@@ -403,22 +427,27 @@ def _replay(connection_id: str, user_id: str, since: int) -> int:
 
 
 def _deliver_each(frames: dict[str, list[dict[str, Any]]], present: dict[str, store.PresenceModel]) -> int:
-    def one(user_id: str) -> int:
-        connections = list(store.connections_of(present[user_id]))
-        return _log_and_send(user_id, frames[user_id], connections)
-
-    return sum(_POOL.map(one, list(frames)))
+    return _deliver(frames, {user_id: list(store.connections_of(present[user_id])) for user_id in frames})
 
 
-def _log_and_send(user_id: str, frames: list[dict[str, Any]], connection_ids: Iterable[str]) -> int:
-    numbered = store.append(user_id, frames, clock.now())
-    sent = 0
-    for connection_id in connection_ids:
-        for frame in numbered:
-            if not _send_to(connection_id, user_id, json.dumps(frame, ensure_ascii=False, separators=(",", ":"))):
-                break
-            sent += 1
-    return sent
+def _deliver(frames: dict[str, list[dict[str, Any]]], connections: dict[str, list[str]]) -> int:
+    """Number each user's frames, log them all (batched across users), then post them to
+    each user's connections: a frame is in the log before any connection gets it."""
+    users = list(frames)
+    numbered = dict(zip(users, _POOL.map(lambda user_id: store.number(user_id, frames[user_id]), users),
+                        strict=True))
+    store.log(numbered, clock.now())
+
+    def send(user_id: str) -> int:
+        sent = 0
+        for connection_id in connections.get(user_id, ()):
+            for frame in numbered[user_id]:
+                if not _send_to(connection_id, user_id, json.dumps(frame, ensure_ascii=False, separators=(",", ":"))):
+                    break
+                sent += 1
+        return sent
+
+    return sum(_POOL.map(send, users))
 
 
 def _send_to(connection_id: str, user_id: str, text: str) -> bool:

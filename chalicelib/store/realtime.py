@@ -297,18 +297,28 @@ def current_sequence(user_id: str) -> int:
         return 0
 
 
-def append(user_id: str, frames: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
-    """Give each frame the user's next event ids and log it; returns the frames with ``event_id``."""
+def number(user_id: str, frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The frames with the user's next event ids (one atomic ``ADD`` on the user's counter)."""
     counter = EventLogModel(user_id, SEQUENCE_ROW)
     counter.update(actions=[EventLogModel.seq.add(len(frames))])
     last = int(counter.seq or 0)
-    numbered = [{**frame, "event_id": last - len(frames) + 1 + i} for i, frame in enumerate(frames)]
+    return [{**frame, "event_id": last - len(frames) + 1 + i} for i, frame in enumerate(frames)]
+
+
+def log(numbered: dict[str, list[dict[str, Any]]], now: datetime) -> None:
+    """Log numbered frames of many users at once (BatchWriteItem, 25 a call)."""
     items = [EventLogModel(user_id, f["event_id"], frame=json.dumps(f, ensure_ascii=False, separators=(",", ":")),
-                           expires=now + EVENT_TTL) for f in numbered]
+                           expires=now + EVENT_TTL) for user_id, frames in numbered.items() for f in frames]
     if len(items) == 1:
         items[0].save()
-    else:
+    elif items:
         batch_write(EventLogModel, items)
+
+
+def append(user_id: str, frames: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """Number and log one user's frames; returns them with ``event_id``."""
+    numbered = number(user_id, frames)
+    log({user_id: numbered}, now)
     return numbered
 
 

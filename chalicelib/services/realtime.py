@@ -264,12 +264,12 @@ def long_poll(principal: Principal, since_raw: str | None, wait_raw: str | None,
 class FeedAnnouncer:
     """Fan-out's ``feed.new`` announcements of one page, sent as its inbox writes land.
 
-    The writers report the users each write covered; every 2,000 of them go out as
+    The writers report the users each write covered; every 500 of them go out as
     one push message, the rest on :meth:`flush`. Thread-safe (the page's writers
     call it), and it holds at most one message's users whatever the page size.
     """
 
-    PER_MESSAGE = 2000
+    PER_MESSAGE = 500
 
     def __init__(self, post_id: str) -> None:
         self.post_id = post_id
@@ -356,11 +356,15 @@ def feed_item(post_id: str) -> dict[str, Any] | None:
 
 
 def _push_feed(post_id: str, user_ids: list[str]) -> int:
-    present = store.present(user_ids, clock.now())
-    if not present:
-        return 0
-    item = feed_item(post_id)
-    if item is None:
+    # The item and the presence of each 100 users are read at once, not one after another.
+    item_read = _POOL.submit(feed_item, post_id)
+    now = clock.now()
+    present: dict[str, store.PresenceModel] = {}
+    for found in _POOL.map(lambda part: store.present(part, now),
+                           [user_ids[i:i + 100] for i in range(0, len(user_ids), 100)]):
+        present.update(found)
+    item = item_read.result()
+    if not present or item is None:
         return 0
     return _deliver_each({u: [{"type": "feed.new", "item": item}] for u in present}, present)
 

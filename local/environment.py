@@ -14,7 +14,9 @@ import threading
 
 import moto.dynamodb.models as moto_dynamodb
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.utilities import bytesize
 from moto.server import ThreadedMotoServer
 
 REGION = "ap-southeast-1"
@@ -81,10 +83,79 @@ def _back_up_each_table_once() -> None:
     DynamoDBBackend.transact_write_items = once  # type: ignore[method-assign]
 
 
+def _size_sets_directly() -> None:
+    """The same sizes as moto's, without building a ``DynamoType`` per set member.
+
+    moto sizes every item a Query returns (twice) and, for a set, wraps each member in
+    a new ``DynamoType`` to size it: a fan roster page of 1,000 followers costs more to
+    size than to serialise. A member of a string or binary set is its byte length, of a
+    number set the length of its text, exactly as moto counts it.
+    """
+    original = DynamoType.size
+    if getattr(original, "_direct_sets", False):
+        return
+
+    @functools.wraps(original)
+    def size(self: DynamoType) -> int:
+        if self.type == "NS":
+            return sum(len(str(member)) for member in self.value)
+        if self.type in ("SS", "BS"):
+            return sum(bytesize(member) for member in self.value)
+        return original(self)
+
+    size._direct_sets = True  # type: ignore[attr-defined]
+    DynamoType.size = size  # type: ignore[method-assign]
+
+
+_QUERIED = threading.local()
+
+
+def _query_one_partition() -> None:
+    """A Query reads the partition it names, not the whole table.
+
+    moto's ``Table.query`` lists every item of the table and keeps those of the queried
+    hash key, so a Query costs O(table) where DynamoDB's costs O(partition): on a big
+    inbox every feed read would slow the whole server. For the table itself and its
+    local indexes (same hash key) the candidates are the partition's own items; a
+    global index still lists the table. The answers are the same items, in the same order.
+    """
+    original_query, original_items = Table.query, Table.all_items
+    if getattr(original_query, "_one_partition", False):
+        return
+
+    @functools.wraps(original_query)
+    def query(self: Table, hash_key, *args, **kwargs):  # type: ignore[no-untyped-def]
+        index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+        local = index_name is None or any(i.name == index_name for i in self.indexes or ())
+        if hash_key is None or not local:
+            return original_query(self, hash_key, *args, **kwargs)
+        _QUERIED.scope = (self, hash_key)
+        try:
+            return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            _QUERIED.scope = None
+
+    @functools.wraps(original_items)
+    def all_items(self: Table) -> list:  # type: ignore[type-arg]
+        scope = getattr(_QUERIED, "scope", None)
+        if scope is None or scope[0] is not self:
+            return original_items(self)
+        partition = self.items.get(scope[1])  # .get: the table's defaultdict must not grow
+        if partition is None:
+            return []
+        return list(partition.values()) if self.range_key_attr else [partition]
+
+    query._one_partition = True  # type: ignore[attr-defined]
+    Table.query = query  # type: ignore[method-assign]
+    Table.all_items = all_items  # type: ignore[method-assign]
+
+
 def patch_moto() -> None:
     """What every moto this project starts needs (``make run``, tests, benches' moto process)."""
     _serialise_dynamodb_writes()
     _back_up_each_table_once()
+    _size_sets_directly()
+    _query_one_partition()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 

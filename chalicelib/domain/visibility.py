@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from chalicelib.domain.posts import PUBLISHED
+
 
 def may_see(status: str, audience_groups: Iterable[Any] | None, *, privileged: bool,
             member_groups: Iterable[str] | None) -> bool:
@@ -37,7 +39,7 @@ def may_see(status: str, audience_groups: Iterable[Any] | None, *, privileged: b
     """
     if privileged:
         return True
-    if status != "published":
+    if status != PUBLISHED:
         return False
     groups = set(audience_groups or ())
     return not groups or bool(groups & set(member_groups or ()))

@@ -149,6 +149,25 @@ def test_a_redelivered_fan_out_page_pushes_no_second_feed_new(api, gateway, run_
     assert [i["post_id"] for i in api.as_user("f1").get("/me/feed").json["items"]] == [post["post_id"]]
 
 
+def test_a_page_announces_its_first_write_at_once_then_full_messages(monkeypatch) -> None:
+    # Given a fan-out page's announcer, its push messages captured
+    sent: list[tuple[str, ...]] = []
+    monkeypatch.setattr(realtime, "_send", lambda message: sent.append(message.users))
+    announcer = realtime.FeedAnnouncer("p1")
+    limit = realtime.FeedAnnouncer.PER_MESSAGE
+    users = [f"fan{i:05d}" for i in range(2 * limit + 300)]
+
+    # When its writers report writes of 250 users, then the page ends
+    for start in range(0, len(users), 250):
+        announcer.written(users[start:start + 250])
+    announcer.flush()
+
+    # Then the first write went out alone, later ones in messages of the limit, the rest at the end;
+    # every user once, in the order written
+    assert [len(m) for m in sent] == [250, limit, limit, 50]
+    assert [u for m in sent for u in m] == users
+
+
 def test_resume_replays_what_was_missed_and_long_poll_returns_the_same_events(api, gateway, run_workers) -> None:
     account = new_account(api, "owner")
     follow_all(api, account["account_id"], ["f1"])

@@ -1,0 +1,111 @@
+"""The fixes every moto of this project gets (``local.environment.patch_moto``) keep moto's answers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+from local.environment import patch_moto
+
+
+@pytest.mark.parametrize("value", [
+    {"SS": ["1796175797035|fan-000001", "1796175797036|小米粉丝", "😀"]},
+    {"NS": ["1", "-0.5", "123456789012345678901234567890"]},
+    {"BS": [b"\x00\x01", b"weitao"]},
+    {"S": "小米官方旗舰店"},
+    {"N": "42"},
+    {"L": [{"SS": ["a", "bc"]}, {"N": "7"}]},
+    {"M": {"members": {"SS": ["x", "yz"]}, "n": {"NS": ["10"]}}},
+])
+def test_a_value_has_the_size_moto_gives_it_without_the_fix(value: dict) -> None:
+    # Given moto with the project's fixes
+    patch_moto()
+    wrapped = DynamoType.size
+    # When a value is sized by the fixed and by the original code
+    fixed, unfixed = wrapped(DynamoType(value)), wrapped.__wrapped__(DynamoType(value))  # type: ignore[attr-defined]
+    # Then both agree
+    assert fixed == unfixed
+
+
+def test_an_item_with_a_big_set_is_sized_like_moto_sizes_it() -> None:
+    # Given a fan roster page of 1,000 members
+    patch_moto()
+    members = [f"{1796175797035 + i:013d}|粉丝{i:06d}" for i in range(1000)]
+    item = Item(DynamoType({"S": "acct"}), DynamoType({"S": "07#0000001"}),
+                {"account_id": {"S": "acct"}, "page": {"S": "07#0000001"}, "members": {"SS": members}})
+    # When it is sized
+    size = item.size()
+    # Then it is its keys' and members' bytes, as DynamoDB counts them
+    expected = sum(len(k) for k in ("account_id", "page", "members")) + len("acct") + len("07#0000001") + sum(
+        len(m.encode()) for m in members)
+    assert size == expected
+
+
+@pytest.fixture
+def three_partitions() -> Iterator[tuple[Any, str]]:
+    """A table with a local and a global index, and 3 partitions of 30 items each."""
+    client = boto3.client("dynamodb")
+    name = f"moto-fix-{uuid.uuid4().hex[:8]}"
+    key = [{"AttributeName": "user_id", "KeyType": "HASH"}]
+    client.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[*key, {"AttributeName": "feed_key", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"}
+                              for a in ("user_id", "feed_key", "section_key", "account_id")],
+        LocalSecondaryIndexes=[{"IndexName": "by_section", "Projection": {"ProjectionType": "ALL"},
+                                "KeySchema": [*key, {"AttributeName": "section_key", "KeyType": "RANGE"}]}],
+        GlobalSecondaryIndexes=[{"IndexName": "by_account", "Projection": {"ProjectionType": "ALL"},
+                                 "KeySchema": [{"AttributeName": "account_id", "KeyType": "HASH"}]}])
+    for user in ("fan-a", "fan-b", "fan-c"):
+        for n in range(30):
+            section = "new" if n % 3 else "live"
+            client.put_item(TableName=name, Item={
+                "user_id": {"S": user}, "feed_key": {"S": f"{n:04d}"}, "section_key": {"S": f"{section}#{n:04d}"},
+                "account_id": {"S": f"shop-{n % 2}"}})
+    try:
+        yield client, name
+    finally:
+        client.delete_table(TableName=name)
+
+
+def _all_pages(client: Any, **query: Any) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    while True:
+        page = client.query(**query)
+        found += [(i["user_id"]["S"], i["feed_key"]["S"]) for i in page["Items"]]
+        if "LastEvaluatedKey" not in page:
+            return found
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def test_a_query_answers_from_its_own_partition_page_by_page(three_partitions: tuple[Any, str]) -> None:
+    # Given three partitions of 30 items
+    client, name = three_partitions
+    # When one partition is read newest first, 7 items a page, on the table and its local index
+    table = _all_pages(client, TableName=name, KeyConditionExpression="user_id = :u",
+                       ExpressionAttributeValues={":u": {"S": "fan-b"}}, ScanIndexForward=False, Limit=7)
+    section = _all_pages(client, TableName=name, IndexName="by_section", Limit=7,
+                         KeyConditionExpression="user_id = :u AND begins_with(section_key, :s)",
+                         ExpressionAttributeValues={":u": {"S": "fan-b"}, ":s": {"S": "new#"}})
+    # Then each answer holds that partition's items alone, in key order, each once
+    assert table == [("fan-b", f"{n:04d}") for n in reversed(range(30))]
+    assert section == [("fan-b", f"{n:04d}") for n in range(30) if n % 3]
+
+
+def test_a_global_index_and_a_missing_partition_still_answer(three_partitions: tuple[Any, str]) -> None:
+    # Given three partitions whose items belong to two shops
+    client, name = three_partitions
+    # When the global index is read for one shop, and the table for a user with no items
+    by_shop = _all_pages(client, TableName=name, IndexName="by_account", KeyConditionExpression="account_id = :a",
+                         ExpressionAttributeValues={":a": {"S": "shop-1"}}, Limit=10)
+    nobody = _all_pages(client, TableName=name, KeyConditionExpression="user_id = :u",
+                        ExpressionAttributeValues={":u": {"S": "fan-z"}})
+    # Then the shop's items come from every partition, and the missing user has none (and stays missing)
+    assert sorted(by_shop) == sorted((u, f"{n:04d}") for u in ("fan-a", "fan-b", "fan-c") for n in range(1, 30, 2))
+    assert nobody == []
+    assert client.scan(TableName=name, Select="COUNT")["Count"] == 90

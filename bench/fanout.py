@@ -5,9 +5,9 @@ the code measured do not share an interpreter). Every figure is printed next to 
 baseline measured in the same run, with the ratio and the target:
 
 1. fan-out of one post to 100,000 followers (inbox entries/s) against raw
-   BatchWriteItem of as many inbox items into an empty inbox-shaped table on the same
-   server, once the same followers are seeded (written the way the fan-out writes: per
-   page, split over ``FANOUT_WRITERS`` threads), measured before and after the fan-out;
+   BatchWriteItem of the same followers' entries of another post key into the same inbox
+   table (written the way the fan-out writes: per page, split over ``FANOUT_WRITERS``
+   threads), raw and fan-out alternating round by round;
    also per CPU second of the moto server and this process, which other work on a
    shared machine does not skew; and against naive per-item PutItem (measured on a
    sample and extrapolated, the full run would take many minutes on moto);
@@ -201,15 +201,21 @@ class Bench:
                           else baseline_name, ratio, target, verdict))
 
     # -- 1. throughput --------------------------------------------------------
-    def raw_batch_write_rate(self, writers: int) -> tuple[float, float]:
-        """BatchWriteItem of the same entries straight from a list: no followers to read, no
-        queue; in pages like the fan-out's, each split over ``writers`` threads like its own."""
-        from chalicelib.store.inbox import inbox_entry
+    def raw_batch_write_rate(self, writers: int, users: list[str], account_id: str) -> tuple[float, float]:
+        """BatchWriteItem of the entries the fan-out writes (the same followers, another post key)
+        straight from a list: no followers to read, no queue; in pages like the fan-out's, each
+        split over ``writers`` threads like its own.
 
-        client, table = self.scratch_inbox()
-        key = f"{int(time.time() * 1000):013d}#RAWBASELINE{writers}"
-        items = [{"PutRequest": {"Item": inbox_entry(f"raw{i:06d}", key, "RAWBASELINE", "ACCOUNT", "new").serialize()}}
-                 for i in range(self.followers)]
+        They go into the inbox table itself, as the fan-out's do: both meet the same table,
+        grown by every round, and the same memory (a table dropped between rounds would hand
+        its freed memory to the next baseline alone)."""
+        from chalicelib.domain.ids import new_id
+        from chalicelib.store.inbox import InboxModel, entry_item
+
+        client, table = InboxModel._get_connection().connection.client, InboxModel.Meta.table_name
+        post_id = new_id(datetime.now(UTC))  # a post id like the fan-out's, of no post
+        key = f"{int(time.time() * 1000):013d}#{post_id}"
+        items = [{"PutRequest": {"Item": entry_item(user, key, post_id, account_id, "new")}} for user in users]
 
         def write(part: list[dict[str, Any]]) -> None:
             for start in range(0, len(part), 25):
@@ -231,40 +237,22 @@ class Bench:
                 with ThreadPoolExecutor(min(writers, len(parts))) as pool:
                     list(pool.map(write, parts))
         elapsed, cpu = time.perf_counter() - started, self.cpu.now() - cpu_started
-        client.delete_table(TableName=table)
-        print(f"  raw BatchWriteItem, {writers} writer(s): {self.followers:,} items in {elapsed:.1f} s "
+        print(f"  raw BatchWriteItem, {writers} writer(s): {len(items):,} items in {elapsed:.1f} s "
               f"({cpu:.1f} CPU s)", flush=True)
-        return self.followers / elapsed, self.followers / cpu
+        return len(items) / elapsed, len(items) / cpu
 
-    def scratch_inbox(self) -> tuple[Any, str]:
-        """An empty table shaped like the inbox (keys, local index) on the same server.
+    def naive_put_rate(self, users: list[str], account_id: str) -> float:
+        """PutItem of one entry at a time, into the inbox like the fan-out's entries."""
+        from chalicelib.domain.ids import new_id
+        from chalicelib.store.inbox import InboxModel, entry_item
 
-        Baselines write here, next to the seeded followers, and the table is dropped
-        afterwards, so they and the fan-out meet the same store in the same state.
-        """
-        from chalicelib.store.inbox import InboxModel
-
-        client = InboxModel._get_connection().connection.client
-        shape = client.describe_table(TableName=InboxModel.Meta.table_name)["Table"]
-        name = f"{InboxModel.Meta.table_name}-scratch"
-        client.create_table(
-            TableName=name, KeySchema=shape["KeySchema"], AttributeDefinitions=shape["AttributeDefinitions"],
-            BillingMode="PAY_PER_REQUEST",
-            LocalSecondaryIndexes=[{"IndexName": i["IndexName"], "KeySchema": i["KeySchema"],
-                                    "Projection": i["Projection"]} for i in shape.get("LocalSecondaryIndexes", [])])
-        return client, name
-
-    def naive_put_rate(self) -> float:
-        from chalicelib.store.inbox import inbox_entry
-
-        client, table = self.scratch_inbox()
-        key = f"{int(time.time() * 1000):013d}#NAIVE"
+        client, table = InboxModel._get_connection().connection.client, InboxModel.Meta.table_name
+        post_id = new_id(datetime.now(UTC))
+        key = f"{int(time.time() * 1000):013d}#{post_id}"
         started = time.perf_counter()
-        for i in range(self.naive_sample):
-            entry = inbox_entry(f"naive{i:06d}", key, "NAIVE", "ACCOUNT", "new")
-            client.put_item(TableName=table, Item=entry.serialize())
+        for user in users[:self.naive_sample]:
+            client.put_item(TableName=table, Item=entry_item(user, key, post_id, account_id, "new"))
         elapsed = time.perf_counter() - started
-        client.delete_table(TableName=table)
         print(f"  naive PutItem: {self.naive_sample:,} items in {elapsed:.1f} s", flush=True)
         return self.naive_sample / elapsed
 
@@ -452,14 +440,14 @@ class Bench:
         self.reset()
         big_owner, small_owner = "big-owner", "small-owner"
         big, small = self.new_account(big_owner), self.new_account(small_owner)
-        self.seed(big, n, "f")
+        followers = self.seed(big, n, "f")
         self.seed(small, 1000, "s")
         print("baselines and fan-out ...", flush=True)
-        naive = self.naive_put_rate()
+        naive = self.naive_put_rate(followers, big)
         rates, raws, cpu_rates, raw_cpus = [], [], [], []
         calls: Counter[str] = Counter()
         for r in range(self.rounds):  # raw and fan-out alternate: both meet the machine as it drifts
-            raw_rate, raw_cpu_rate = self.raw_batch_write_rate(writers)
+            raw_rate, raw_cpu_rate = self.raw_batch_write_rate(writers, followers, big)
             elapsed, cpu, _, counted = self.fan_out(big, big_owner, f"新品首发 第{r + 1}条")
             calls = calls or counted
             print(f"  fan-out: {n:,} entries in {elapsed:.1f} s ({cpu:.1f} CPU s)", flush=True)

@@ -143,13 +143,19 @@ def drain(app: Chalice, max_batches: int = 10_000, retry_delay_s: int = 0) -> in
     raise RuntimeError(f"queues not drained after {max_batches} batches")
 
 
+# Lambda runs several batches of one queue at once (its SQS pollers scale out); two
+# pollers a queue keep that concurrency locally (a push batch does not wait for the one
+# before it) without crowding a small machine.
+POLLERS_PER_QUEUE = 2
+
+
 class Workers:
-    """Background threads: one poller per queue and one schedule timer."""
+    """Background threads: :data:`POLLERS_PER_QUEUE` pollers per queue and one schedule timer."""
 
     def __init__(self, app: Chalice) -> None:
         self.stop_event = threading.Event()
-        self.threads = [threading.Thread(target=self._poll, args=(c,), daemon=True, name=f"sqs-{c.name}")
-                        for c in consumers(app)]
+        self.threads = [threading.Thread(target=self._poll, args=(c,), daemon=True, name=f"sqs-{c.name}-{n}")
+                        for c in consumers(app) for n in range(POLLERS_PER_QUEUE)]
         self.threads.append(threading.Thread(target=self._tick, args=(schedules(app),), daemon=True,
                                              name="schedules"))
 

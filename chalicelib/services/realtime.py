@@ -267,12 +267,13 @@ class FeedAnnouncer:
 
     The writers report the users each write covered. The first write's users go out
     at once (the first followers hear without waiting for a full message); after that
-    every :data:`PER_MESSAGE` users are one push message, the rest go on :meth:`flush`:
-    a 100,000-follower fan-out sends about 50 messages, not one per write. Thread-safe
-    (the page's writers call it); it holds at most one message's users.
+    every :data:`PER_MESSAGE` users are one push message (small enough for one push
+    batch to finish soon, big enough to keep a 100,000-follower fan-out to about 200
+    sends), the rest go on :meth:`flush`. Thread-safe (the page's writers call it); it
+    holds at most one message's users.
     """
 
-    PER_MESSAGE = 2000  # the push message's limit (schemas/messages/push.json)
+    PER_MESSAGE = 500
 
     def __init__(self, post_id: str) -> None:
         self.post_id = post_id

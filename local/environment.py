@@ -18,6 +18,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.models.utilities import bytesize
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.server import ThreadedMotoServer
 
 REGION = "ap-southeast-1"
@@ -164,6 +165,28 @@ def _collect_old_objects_rarely() -> None:
     gc.set_threshold(young, middle, 1000)
 
 
+def _remember_each_hosts_backend() -> None:
+    """Find a host's backend once, not on every request.
+
+    For every request moto lists its own package directory (a ``stat`` per service) and
+    tries hundreds of URL patterns to learn which backend serves the host, all under one
+    lock that every request in the server queues for. The answer for a host never changes.
+    """
+    original = DomainDispatcherApplication.get_backend_for_host
+    if getattr(original, "_remembered", False):
+        return
+    known: dict[str | None, object] = {}
+
+    @functools.wraps(original)
+    def get_backend_for_host(self: DomainDispatcherApplication, host: str | None) -> object:
+        if host not in known:
+            known[host] = original(self, host)
+        return known[host]
+
+    get_backend_for_host._remembered = True  # type: ignore[attr-defined]
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
+
+
 def patch_moto() -> None:
     """What every moto this project starts needs (``make run``, tests, benches' moto process)."""
     _serialise_dynamodb_writes()
@@ -171,6 +194,7 @@ def patch_moto() -> None:
     _size_sets_directly()
     _query_one_partition()
     _collect_old_objects_rarely()
+    _remember_each_hosts_backend()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 

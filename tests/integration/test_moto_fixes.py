@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
 from local.environment import patch_moto
 
@@ -109,3 +110,16 @@ def test_a_global_index_and_a_missing_partition_still_answer(three_partitions: t
     assert sorted(by_shop) == sorted((u, f"{n:04d}") for u in ("fan-a", "fan-b", "fan-c") for n in range(1, 30, 2))
     assert nobody == []
     assert client.scan(TableName=name, Select="COUNT")["Count"] == 90
+
+
+@pytest.mark.parametrize("host", ["dynamodb.ap-southeast-1.amazonaws.com", "sqs.ap-southeast-1.amazonaws.com",
+                                  "execute-api.ap-southeast-1.amazonaws.com", "moto_api", "dynamodb", None])
+def test_a_host_is_served_by_the_backend_moto_would_find(host: str | None) -> None:
+    # Given moto with the project's fixes, asked twice for the same host
+    patch_moto()
+    dispatcher = DomainDispatcherApplication(create_app=lambda backend: None)  # type: ignore[arg-type,return-value]
+    remembered = [DomainDispatcherApplication.get_backend_for_host(dispatcher, host) for _ in range(2)]
+    # When moto's own lookup answers
+    found = DomainDispatcherApplication.get_backend_for_host.__wrapped__(dispatcher, host)  # type: ignore[attr-defined]
+    # Then the remembered backend is that one, both times
+    assert remembered == [found, found]

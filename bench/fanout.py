@@ -516,7 +516,7 @@ class Bench:
 
     def delivery(self) -> None:
         """Publish -> visible in the feed of the last of N followers, with the local runtime's
-        workers receiving from the real queues (one poller thread per queue, as ``make run``).
+        workers receiving from the real queues (two poller threads per queue, as ``make run``).
 
         A post is visible to all N once its fan-out job has delivered N entries (the
         progress items the workers write); the feeds of the first and the last follower

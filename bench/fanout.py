@@ -89,6 +89,17 @@ def stop_process(process: subprocess.Popen[Any], grace_s: float = 20) -> None:
         process.wait(timeout=10)
 
 
+def baseline_entries(account_id: str) -> Callable[[str], dict[str, Any]]:
+    """A user's inbox entry of a new post id of no post: what the baselines write, shaped
+    like the fan-out's entries (same table, key lengths and attributes)."""
+    from chalicelib.domain.ids import new_id
+    from chalicelib.store.inbox import entry_item
+
+    post_id = new_id(datetime.now(UTC))
+    key = f"{int(time.time() * 1000):013d}#{post_id}"
+    return partial(entry_item, feed_key=key, post_id=post_id, account_id=account_id, section="new")
+
+
 class CpuClock:
     """CPU seconds used by the moto server process and by this process (all threads).
 
@@ -209,13 +220,11 @@ class Bench:
         They go into the inbox table itself, as the fan-out's do: both meet the same table,
         grown by every round, and the same memory (a table dropped between rounds would hand
         its freed memory to the next baseline alone)."""
-        from chalicelib.domain.ids import new_id
-        from chalicelib.store.inbox import InboxModel, entry_item
+        from chalicelib.store.inbox import InboxModel
 
         client, table = InboxModel._get_connection().connection.client, InboxModel.Meta.table_name
-        post_id = new_id(datetime.now(UTC))  # a post id like the fan-out's, of no post
-        key = f"{int(time.time() * 1000):013d}#{post_id}"
-        items = [{"PutRequest": {"Item": entry_item(user, key, post_id, account_id, "new")}} for user in users]
+        entry = baseline_entries(account_id)
+        items = [{"PutRequest": {"Item": entry(user)}} for user in users]
 
         def write(part: list[dict[str, Any]]) -> None:
             for start in range(0, len(part), 25):
@@ -243,15 +252,13 @@ class Bench:
 
     def naive_put_rate(self, users: list[str], account_id: str) -> float:
         """PutItem of one entry at a time, into the inbox like the fan-out's entries."""
-        from chalicelib.domain.ids import new_id
-        from chalicelib.store.inbox import InboxModel, entry_item
+        from chalicelib.store.inbox import InboxModel
 
         client, table = InboxModel._get_connection().connection.client, InboxModel.Meta.table_name
-        post_id = new_id(datetime.now(UTC))
-        key = f"{int(time.time() * 1000):013d}#{post_id}"
+        entry = baseline_entries(account_id)
         started = time.perf_counter()
         for user in users[:self.naive_sample]:
-            client.put_item(TableName=table, Item=entry_item(user, key, post_id, account_id, "new"))
+            client.put_item(TableName=table, Item=entry(user))
         elapsed = time.perf_counter() - started
         print(f"  naive PutItem: {self.naive_sample:,} items in {elapsed:.1f} s", flush=True)
         return self.naive_sample / elapsed

@@ -66,6 +66,15 @@ class StoreCallCounter:
         finally:
             self.active = False
 
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Calls made inside the block are not counted (e.g. a baseline's, between counted steps)."""
+        active, self.active = self.active, False
+        try:
+            yield
+        finally:
+            self.active = active
+
     @property
     def total(self) -> int:
         return sum(self.calls.values())

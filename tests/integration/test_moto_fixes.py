@@ -10,8 +10,12 @@ import boto3
 import pytest
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.sqs.models import Message, Queue, sqs_backends
 
-from local.environment import patch_moto
+from local import environment
+from local.environment import REGION, patch_moto
+
+ACCOUNT = "123456789012"
 
 
 @pytest.mark.parametrize("value", [
@@ -123,3 +127,71 @@ def test_a_host_is_served_by_the_backend_moto_would_find(host: str | None) -> No
     found = DomainDispatcherApplication.get_backend_for_host.__wrapped__(dispatcher, host)  # type: ignore[attr-defined]
     # Then the remembered backend is that one, both times
     assert remembered == [found, found]
+
+
+def _queue_with_messages(name: str, **attributes: Any) -> Queue:
+    backend = sqs_backends[ACCOUNT][REGION]
+    if "dlq" not in backend.queues:
+        backend.create_queue("dlq")
+    queue = Queue(name, region=REGION, account_id=ACCOUNT, **attributes)
+    for n in range(3):
+        message = Message(f"m-{n}", f"body {n}")
+        message.mark_sent(delay_seconds=30 if n == 2 else 0)
+        queue.add_message(message)
+    return queue
+
+
+@pytest.mark.parametrize("name, attributes", [
+    ("plain", {}),
+    ("orders.fifo", {"FifoQueue": "true", "ContentBasedDeduplication": "true"}),
+    ("with-dlq", {"RedrivePolicy": '{"deadLetterTargetArn": "arn:aws:sqs:ap-southeast-1:123456789012:dlq", '
+                                   '"maxReceiveCount": 5}', "VisibilityTimeout": "360"}),
+    ("encrypted", {"KmsMasterKeyId": "alias/weitao", "Policy": '{"Version": "2012-10-17", "Statement": []}'}),
+])
+def test_a_queue_has_the_attributes_moto_gives_it(name: str, attributes: dict[str, str]) -> None:
+    # Given moto with the project's fixes, and a queue holding visible and delayed messages
+    patch_moto()
+    queue = _queue_with_messages(name, **attributes)
+    # When its attributes are read whole, by the fixed and by moto's own code
+    fixed, unfixed = dict(queue.attributes), environment._MOTO_QUEUE_ATTRIBUTES.fget(queue)
+    # Then they are the same names with the same values
+    assert fixed == unfixed
+
+
+class _CountedMessages(list):  # type: ignore[type-arg]
+    reads = 0
+
+    def __iter__(self) -> Iterator[Any]:
+        type(self).reads += 1
+        return super().__iter__()
+
+
+def test_reading_one_attribute_does_not_count_the_messages() -> None:
+    # Given a queue of 3 messages whose message list counts how often it is walked
+    patch_moto()
+    queue = _queue_with_messages("deep")
+    queue._messages = _CountedMessages(queue._messages)
+    # When the attribute every send reads is read, then a count
+    deduplication = queue.attributes.get("ContentBasedDeduplication")
+    walks_for_one = _CountedMessages.reads
+    count = queue.attributes["ApproximateNumberOfMessages"]
+    # Then the first read walked no message, and the count walked them once
+    assert (deduplication, walks_for_one) == (None, 0)
+    assert (count, _CountedMessages.reads) == (2, 1)
+
+
+def test_a_fifo_queue_still_drops_a_duplicate_by_its_content() -> None:
+    # Given a FIFO queue with content-based deduplication on the project's moto
+    client = boto3.client("sqs")
+    url = client.create_queue(QueueName=f"dedup-{uuid.uuid4().hex[:8]}.fifo",
+                              Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    try:
+        # When the same body is sent twice, and another once
+        for body in ("小米14 上新", "小米14 上新", "another"):
+            client.send_message(QueueUrl=url, MessageBody=body, MessageGroupId="g")
+        attributes = client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        # Then the queue holds two messages, and says it deduplicates by content
+        assert attributes["ApproximateNumberOfMessages"] == "2"
+        assert attributes["ContentBasedDeduplication"] == "true"
+    finally:
+        client.delete_queue(QueueUrl=url)

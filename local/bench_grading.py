@@ -12,9 +12,10 @@ the same run and on the same server:
    real handler (one process per Lambda), after the monthly job starts the run exactly
    as the schedule does; the time is the run's own ``finished_at - started_at``.
 
-It prints accounts per second, the ratio grading / raw scan (target: at most 2), and the
-peak memory (max RSS) of one worker, which must stay flat from the small size to the
-large one since a shard's size does not grow with the platform.
+It prints accounts per second, the ratio grading / raw scan (target: at most 2 at the
+largest size; the command exits 1 when it misses), and the peak memory (max RSS) of one
+worker, which must stay flat from the small size to the large one since a shard's size
+does not grow with the platform.
 
 Thresholds: tiers.json with its fan-count minimums (``fans``, ``active_fans``) divided by
 ``--scale`` (200), so that an account needs tens of fan-day rows, not thousands, and a
@@ -351,7 +352,11 @@ def main(argv: list[str] | None = None) -> int:
         growth = large["grading_rss_mb"] / small["grading_rss_mb"] - 1
         print(f"\nmemory: peak RSS per grading worker {small['grading_rss_mb']:.0f} MB at {small['accounts']:,} "
               f"accounts, {large['grading_rss_mb']:.0f} MB at {large['accounts']:,} ({growth:+.0%})", flush=True)
-    return 0
+    largest = rows[-1]
+    met = largest["ratio"] <= 2
+    print(f"\ngrading / raw scan at {largest['accounts']:,} accounts: {largest['ratio']:.2f}x, target <= 2x, "
+          f"met: {'yes' if met else 'NO'}", flush=True)
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

@@ -129,19 +129,6 @@ def authorization_count(request: Any) -> int:
     return max(len(listed), joined)
 
 
-def authorization_count(request: Any) -> int:
-    """How many ``Authorization`` headers a request carried.
-
-    API Gateway keeps one value in ``headers`` and all of them in ``multiValueHeaders``;
-    the local server joins repeated lines with ", " (RFC 9110), and a bearer token has no comma.
-    """
-    multi = (request.to_original_event() or {}).get("multiValueHeaders") or {}
-    listed = [v for name, values in multi.items() if name.lower() == "authorization" for v in (values or ())]
-    single = request.headers.get("authorization")
-    joined = single.count(",") + 1 if single else 0
-    return max(len(listed), joined)
-
-
 def _check_path_params(params: dict[str, str]) -> None:
     # Ids, handles, groups and labels are short; a longer value could only fail deeper
     # (DynamoDB refuses keys over 2048 bytes with a server-side error), so refuse it here.

@@ -33,7 +33,7 @@ demo: $(STAMP)
 test: $(STAMP) lint
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
-## Benchmark on a local moto server (not part of `make test`, ~15 min): fan-out of one post to
+## Benchmark on a local moto server (not part of `make test`, ~10 min): fan-out of one post to
 ## 100,000 followers vs raw BatchWriteItem (3 alternating rounds) and naive PutItem, store calls per
 ## operation, fan-out worker memory (1,000 vs 100,000 followers), feed-page latency vs a raw Query,
 ## publish -> feed of the last of 1,000 / 10,000 followers through the local workers, the

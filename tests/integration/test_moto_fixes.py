@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -195,3 +198,62 @@ def test_a_fifo_queue_still_drops_a_duplicate_by_its_content() -> None:
         assert attributes["ContentBasedDeduplication"] == "true"
     finally:
         client.delete_queue(QueueUrl=url)
+
+
+@pytest.fixture
+def fine_thread_switching() -> Iterator[None]:
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # the threads below interleave inside moto's calls, as a busy server's do
+    yield
+    sys.setswitchinterval(before)
+
+
+def test_deletes_and_sends_at_once_lose_nothing_and_bring_nothing_back(fine_thread_switching: None) -> None:
+    # Given moto with the project's fixes and a queue of 2,000 messages, all received
+    patch_moto()
+    backend = sqs_backends[ACCOUNT][REGION]
+    name = f"busy-{uuid.uuid4().hex[:8]}"
+    queue = backend.create_queue(name)
+    for n in range(2000):
+        backend.send_message(name, f"old {n}")
+    received: list[Message] = []
+    while len(received) < 2000:
+        received += backend.receive_message(name, 2000, 0, 300)
+    handles = [m.receipt_handle for m in received]
+
+    # When four pollers delete them all while a producer sends 500 more
+    def delete(part: list[str]) -> None:
+        for handle in part:
+            backend.delete_message(name, handle)
+
+    def send() -> None:
+        for n in range(500):
+            backend.send_message(name, f"new {n}")
+
+    threads = [threading.Thread(target=delete, args=(handles[k::4],)) for k in range(4)]
+    threads.append(threading.Thread(target=send))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then exactly the 500 new messages are left: no deleted one came back, no sent one was dropped
+    assert sorted(m.body for m in queue._messages) == sorted(f"new {n}" for n in range(500))
+
+
+def test_a_long_poll_lets_a_send_through_and_answers_with_it() -> None:
+    # Given moto with the project's fixes and an empty queue, long-polled for up to 5 s
+    patch_moto()
+    backend = sqs_backends[ACCOUNT][REGION]
+    name = f"idle-{uuid.uuid4().hex[:8]}"
+    backend.create_queue(name)
+    answers: list[list[Message]] = []
+    poller = threading.Thread(target=lambda: answers.append(backend.receive_message(name, 10, 5, 30)))
+    poller.start()
+    # When a message is sent while the receive waits
+    time.sleep(0.2)
+    sent = time.monotonic()
+    backend.send_message(name, "小米14 上新")
+    poller.join()
+    # Then the send did not wait for the poll, and the poll answered with the message
+    assert [m.body for m in answers[0]] == ["小米14 上新"]
+    assert time.monotonic() - sent < 2.5

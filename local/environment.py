@@ -53,41 +53,73 @@ def _serialise_dynamodb_writes() -> None:
         setattr(DynamoDBBackend, name, locked)
 
 
-class _OneBackupPerTable:
-    """``copy`` as moto's transaction code sees it: one backup of a table per transaction.
+class _NoTableCopies:
+    """``copy`` as moto's transaction code sees it: a table "backup" is the table itself.
 
-    moto deep-copies a table for *every item* of a transaction that names it (a
-    100-item transaction on one table copies it 100 times), so a transaction costs
-    O(items x table size). One copy per table is the same backup.
+    moto deep-copies every table a transaction names, once per item (a 100-item
+    transaction on one table copies it 100 times), so a transaction cost O(items x table
+    size) and slowed down as the tables grew. :func:`_back_up_touched_items` keeps the
+    items the transaction touches instead and puts them back when it is cancelled.
     """
 
-    def __init__(self) -> None:
-        self.tables: dict[int, Table] = {}
-
-    def deepcopy(self, value: object, memo: dict[int, object] | None = None) -> object:
-        if not isinstance(value, Table):
-            return copy.deepcopy(value, memo)
-        if id(value) not in self.tables:
-            self.tables[id(value)] = copy.deepcopy(value, memo)
-        return self.tables[id(value)]
+    @staticmethod
+    def deepcopy(value: object, memo: dict[int, object] | None = None) -> object:
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
 
 
-def _back_up_each_table_once() -> None:
+def _touched_items(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """``(table, hash value, range value, a copy of the item or None)`` for each item named."""
+    touched = []
+    for entry in transact_items:
+        _, op = next(iter(entry.items()))
+        table = backend.get_table(op["TableName"])
+        key = op["Item"] if "Item" in op else op["Key"]
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        touched.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
+    return touched
+
+
+def _put_back(touched: list[tuple[Any, ...]]) -> None:
+    for table, hash_value, range_value, item in reversed(touched):
+        if item is None:
+            table.delete_item(hash_value, range_value)
+        elif range_value is not None:
+            table.items[hash_value][range_value] = item
+        else:
+            table.items[hash_value] = item
+
+
+def _back_up_touched_items() -> None:
+    """A transaction backs up the items it names, not whole tables (see :class:`_NoTableCopies`).
+
+    Under the write lock the transaction is alone. Its items are copied before moto
+    runs it with no table copies; when moto cancels it (a condition failed, an invalid
+    write), every item it named is put back as it was. A request whose items cannot be
+    read that way (a missing table or key) runs as moto runs it, and fails as moto does.
+    """
     original = DynamoDBBackend.transact_write_items
-    if getattr(original, "_one_backup", False):
+    if getattr(original, "_touched_only", False):
         return
 
-    def once(self, transact_items):  # type: ignore[no-untyped-def]
+    def backed_up(self, transact_items):  # type: ignore[no-untyped-def]
         with _WRITE_LOCK:  # the swap below is seen by this call alone
-            moto_dynamodb.copy = _OneBackupPerTable()  # type: ignore[assignment]
+            try:
+                touched = _touched_items(self, transact_items)
+            except Exception:
+                return original(self, transact_items)
+            moto_dynamodb.copy = _NoTableCopies()  # type: ignore[assignment]
             try:
                 return original(self, transact_items)
+            except BaseException:
+                _put_back(touched)
+                raise
             finally:
                 moto_dynamodb.copy = copy
 
-    once = functools.wraps(original)(once)
-    once._one_backup = True  # type: ignore[attr-defined]
-    DynamoDBBackend.transact_write_items = once  # type: ignore[method-assign]
+    backed_up = functools.wraps(original)(backed_up)
+    backed_up._touched_only = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = backed_up  # type: ignore[method-assign]
 
 
 def _size_sets_directly() -> None:
@@ -263,7 +295,7 @@ def _change_a_queue_one_call_at_a_time() -> None:
 def patch_moto() -> None:
     """What every moto this project starts needs (``make run``, tests, benches' moto process)."""
     _serialise_dynamodb_writes()
-    _back_up_each_table_once()
+    _back_up_touched_items()
     _size_sets_directly()
     _query_one_partition()
     _collect_old_objects_rarely()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import sys
 import threading
 import time
@@ -257,3 +258,63 @@ def test_a_long_poll_lets_a_send_through_and_answers_with_it() -> None:
     # Then the send did not wait for the poll, and the poll answered with the message
     assert [m.body for m in answers[0]] == ["小米14 上新"]
     assert time.monotonic() - sent < 2.5
+
+
+@pytest.fixture
+def counters_table() -> Iterator[Any]:
+    client = boto3.client("dynamodb")
+    name = f"counters-{uuid.uuid4().hex[:8]}"
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                        KeySchema=[{"AttributeName": "user_id", "KeyType": "HASH"},
+                                   {"AttributeName": "n", "KeyType": "RANGE"}],
+                        AttributeDefinitions=[{"AttributeName": "user_id", "AttributeType": "S"},
+                                              {"AttributeName": "n", "AttributeType": "N"}])
+    yield client, name
+    client.delete_table(TableName=name)
+
+
+def _items(client: Any, name: str) -> list[dict[str, Any]]:
+    return sorted(client.scan(TableName=name, ConsistentRead=True)["Items"], key=lambda i: (i["user_id"]["S"], i["n"]["N"]))
+
+
+def test_a_cancelled_transaction_leaves_every_item_as_it_was(counters_table: tuple[Any, str]) -> None:
+    # Given a table with two counters
+    client, name = counters_table
+    for user in ("fan-1", "fan-2"):
+        client.put_item(TableName=name, Item={"user_id": {"S": user}, "n": {"N": "0"}, "seq": {"N": "5"}})
+    before = _items(client, name)
+    # When a transaction updates one, deletes the other, puts a new item and then fails a condition
+    with pytest.raises(client.exceptions.TransactionCanceledException) as cancelled:
+        client.transact_write_items(TransactItems=[
+            {"Update": {"TableName": name, "Key": {"user_id": {"S": "fan-1"}, "n": {"N": "0"}},
+                        "UpdateExpression": "ADD seq :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+            {"Delete": {"TableName": name, "Key": {"user_id": {"S": "fan-2"}, "n": {"N": "0"}}}},
+            {"Put": {"TableName": name, "Item": {"user_id": {"S": "fan-3"}, "n": {"N": "0"}}}},
+            {"ConditionCheck": {"TableName": name, "Key": {"user_id": {"S": "fan-1"}, "n": {"N": "1"}},
+                                "ConditionExpression": "attribute_exists(user_id)"}},
+        ])
+    # Then it names the failed condition, and the table holds exactly what it held before
+    assert [r["Code"] for r in cancelled.value.response["CancellationReasons"]] == [
+        "None", "None", "None", "ConditionalCheckFailed"]
+    assert _items(client, name) == before
+
+
+def test_a_committed_transaction_writes_every_item_without_copying_the_table(
+        counters_table: tuple[Any, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a table of 200 items, and moto's transaction code watched for table copies
+    client, name = counters_table
+    for n in range(200):
+        client.put_item(TableName=name, Item={"user_id": {"S": f"fan-{n:03d}"}, "n": {"N": "0"}, "seq": {"N": "1"}})
+    copied: list[str] = []
+    deepcopy = copy.deepcopy
+    monkeypatch.setattr(copy, "deepcopy", lambda value, memo=None: copied.append(type(value).__name__)
+                        or deepcopy(value, memo))
+    # When one transaction adds to 100 of them
+    client.transact_write_items(TransactItems=[
+        {"Update": {"TableName": name, "Key": {"user_id": {"S": f"fan-{n:03d}"}, "n": {"N": "0"}},
+                    "UpdateExpression": "ADD seq :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}}
+        for n in range(100)])
+    # Then those 100 read 2 and the others 1, and the table itself was never copied
+    seqs = [int(i["seq"]["N"]) for i in _items(client, name)]
+    assert seqs == [2] * 100 + [1] * 100
+    assert "Table" not in copied and copied.count("Item") >= 100

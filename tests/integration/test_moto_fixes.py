@@ -274,7 +274,8 @@ def counters_table() -> Iterator[Any]:
 
 
 def _items(client: Any, name: str) -> list[dict[str, Any]]:
-    return sorted(client.scan(TableName=name, ConsistentRead=True)["Items"], key=lambda i: (i["user_id"]["S"], i["n"]["N"]))
+    items = client.scan(TableName=name, ConsistentRead=True)["Items"]
+    return sorted(items, key=lambda i: (i["user_id"]["S"], i["n"]["N"]))
 
 
 def test_a_cancelled_transaction_leaves_every_item_as_it_was(counters_table: tuple[Any, str]) -> None:

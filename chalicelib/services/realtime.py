@@ -444,8 +444,7 @@ def _deliver(frames: dict[str, list[dict[str, Any]]], connections: dict[str, lis
     """Number each user's frames, log them all (batched across users), then post them to
     each user's connections: a frame is in the log before any connection gets it."""
     users = list(frames)
-    numbered = dict(zip(users, _POOL.map(lambda user_id: store.number(user_id, frames[user_id]), users),
-                        strict=True))
+    numbered = store.number_all(frames)
     store.log(numbered, clock.now())
 
     def send(user_id: str) -> int:

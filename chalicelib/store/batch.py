@@ -82,8 +82,8 @@ def batch_write(model_cls: type[Model], puts: Iterable[Model] = (), delete_keys:
     return calls
 
 
-def batch_get(model_cls: type[M], keys: Sequence[dict[str, Any]], *, max_attempts: int = 10,
-              base_delay: float | None = None, max_delay: float = 2.0,
+def batch_get(model_cls: type[M], keys: Sequence[dict[str, Any]], *, consistent: bool = False,
+              max_attempts: int = 10, base_delay: float | None = None, max_delay: float = 2.0,
               sleep: Callable[[float], None] = time.sleep) -> list[M]:
     """Fetch items by serialized key maps (100 per call); missing keys are skipped."""
     table = model_cls.Meta.table_name
@@ -98,7 +98,7 @@ def batch_get(model_cls: type[M], keys: Sequence[dict[str, Any]], *, max_attempt
             if attempt >= max_attempts:
                 raise BatchIncomplete(f"{len(pending)} reads from {table} unprocessed after {attempt} attempts")
             batch = pending
-            request = {table: {"Keys": batch}}
+            request = {table: {"Keys": batch, "ConsistentRead": consistent}}
             response = _call_with_retry(partial(client.batch_get_item, RequestItems=request),
                                         attempt, max_attempts, base_delay, max_delay, sleep)
             attempt += 1

@@ -239,3 +239,38 @@ def test_subscribed_posts_get_coalesced_counters(api, gateway, run_workers, monk
     assert delays == [1] and len(counters) == 1  # three likes within the second: one push, one second later
     assert counters[0]["likes"] == 3 and counters[0]["post_id"] == post["post_id"]
     assert settings.websocket_url
+
+
+def test_many_users_are_numbered_together_each_from_their_own_counter(stack) -> None:
+    # Given one user with 3 events already numbered, and 149 users with none
+    store.number("fan-000", [{"type": "feed.new"}] * 3)
+    users = [f"fan-{n:03d}" for n in range(150)]
+    # When one frame each is numbered for all 150, then two each for the first 2
+    first = store.number_all({u: [{"type": "feed.new"}] for u in users})
+    second = store.number_all({u: [{"type": "notification"}, {"type": "feed.new"}] for u in users[:2]})
+    # Then each user's ids continue their own counter, consecutively, and the counters moved with them
+    assert first["fan-000"][0]["event_id"] == 4 and {first[u][0]["event_id"] for u in users[1:]} == {1}
+    assert [f["event_id"] for f in second["fan-000"]] == [5, 6] and [f["event_id"] for f in second["fan-001"]] == [2, 3]
+    assert (store.current_sequence("fan-000"), store.current_sequence("fan-149")) == (6, 1)
+
+
+def test_a_counter_moved_by_another_push_meanwhile_gives_no_id_twice(stack, monkeypatch) -> None:
+    # Given two users with one event each, and another push that numbers fan-b's next event
+    # between the counters' read and their move
+    for user in ("fan-a", "fan-b"):
+        store.number(user, [{"type": "feed.new"}])
+    read = store.batch_get
+    meanwhile: list[dict[str, Any]] = []
+
+    def read_then_push(*args: Any, **kwargs: Any) -> Any:
+        found = read(*args, **kwargs)
+        meanwhile.extend(store.number("fan-b", [{"type": "notification"}]))
+        return found
+
+    monkeypatch.setattr(store, "batch_get", read_then_push)
+    # When both are numbered together
+    numbered = store.number_all({"fan-a": [{"type": "feed.new"}], "fan-b": [{"type": "feed.new"}]})
+    # Then fan-b's frame got the id after the other push's, and fan-a's its next one
+    assert meanwhile[0]["event_id"] == 2
+    assert (numbered["fan-a"][0]["event_id"], numbered["fan-b"][0]["event_id"]) == (2, 3)
+    assert (store.current_sequence("fan-a"), store.current_sequence("fan-b")) == (2, 3)

@@ -68,12 +68,13 @@ def read_feed(principal: Principal, section: str | None, limit: int, cursor: str
     want = min(limit, settings.inbox_max_entries - served)
     # The fan's pull windows come from this container's cache; when they are not there the
     # inbox is read while they are listed (independent reads run at once).
-    listed = read_cache.PULL_WINDOWS.get(user_id)
-    if listed is None:
+    if read_cache.PULL_WINDOWS.get(user_id) is None:
         listing = _POOL.submit(_pull_windows, user_id)
         if want > 0:
             inbox_source.refill(want)
         listed = listing.result()
+    else:
+        listed = _pull_windows(user_id)
     windows = choose_windows((PullWindow(w.account_id, w.since, w.until) for w in listed),
                              before, settings.hybrid_max_pulled)
     sources = [inbox_source] + [FeedSource(_pull_fetch(window, section), before) for window in windows]
@@ -115,10 +116,9 @@ def _inbox_fetch(user_id: str, section: str) -> Any:
 
 
 def _pull_windows(user_id: str) -> list[Any]:
-    drops = read_cache.PULL_WINDOWS.drops
-    windows = delivery_state.pulled_accounts(user_id)
-    read_cache.PULL_WINDOWS.put_many({user_id: windows}, read_after=drops)
-    return windows
+    """The fan's pull windows (cached and renewed in the background, else one Query)."""
+    return _through_cache(read_cache.PULL_WINDOWS, [user_id],
+                          lambda users: {u: delivery_state.pulled_accounts(u) for u in users})[user_id]
 
 
 def _pull_fetch(window: PullWindow, section: str) -> Any:
@@ -130,11 +130,10 @@ def _pull_fetch(window: PullWindow, section: str) -> Any:
 
 def _recent_posts(account_id: str, section: str, since: str, upper: str | None, want: int) -> list[Any]:
     """A pull from the account's cached newest posts when they cover it, else one Query."""
-    newest = read_cache.RECENT_POSTS.get((account_id, section))
-    if newest is None:
-        drops = read_cache.RECENT_POSTS.drops
-        newest = published_between(account_id, section, "0", None, RECENT_POSTS)  # keys are digits first
-        read_cache.RECENT_POSTS.put_many({(account_id, section): newest}, read_after=drops)
+    def read(keys: list[tuple[str, str]]) -> dict[tuple[str, str], list[Any]]:
+        # feed keys are digits first, so "0" is below every one of them
+        return {(a, s): published_between(a, s, "0", None, RECENT_POSTS) for a, s in keys}
+    newest = _through_cache(read_cache.RECENT_POSTS, [(account_id, section)], read)[(account_id, section)]
     picked = window_from_recent([p.feed_key or "" for p in newest], len(newest) < RECENT_POSTS, since, upper, want)
     if picked is None:
         return published_between(account_id, section, since, upper, want)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.services import background
 from chalicelib.store import read_cache
 from local.store_calls import StoreCallCounter
 from tests.flows import article, feed_ids, follow_all, new_account, nine_grid, publish
@@ -79,3 +80,40 @@ def test_a_warm_page_reads_only_the_inbox(api, run_workers, monkeypatch) -> None
     assert dict(cold.calls) == {"Query": 3, "BatchGetItem": 3}
     # Warm: the inbox alone (posts, follows, windows, accounts and the pulled list are cached)
     assert dict(warm.calls) == {"Query": 1}
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_aging_pull_windows_and_recent_posts_are_renewed_in_the_background(api, run_workers, monkeypatch) -> None:
+    small, huge = a_fan_of_a_pushed_and_a_pulled_account(api, run_workers, monkeypatch)
+    publish(api, "m1", small["account_id"], nine_grid())
+    publish(api, "m2", huge["account_id"], nine_grid())
+    run_workers()
+    clock = _Clock()
+    for cache in (read_cache.PULL_WINDOWS, read_cache.RECENT_POSTS):
+        monkeypatch.setattr(cache, "clock", clock)
+    assert len(feed_ids(api, "fan")) == 2  # both caches warm, put at time 0
+    # Given the fan's windows and the pulled list past half their TTL
+    ttl = read_cache.PULL_WINDOWS.ttl()
+    clock.now = ttl * 0.6
+    counter = StoreCallCounter().attach()
+    try:
+        with counter.counting():
+            # When the fan reads a page (and the background work it started ends)
+            assert len(feed_ids(api, "fan")) == 2
+            background.flush()
+    finally:
+        counter.detach()
+    # Then the page was served from them and both were re-read behind it: the inbox,
+    # the fan's windows and the account's recent posts, one Query each
+    assert dict(counter.calls) == {"Query": 3}
+    # and they are still cached past the TTL of the first put
+    clock.now = ttl * 1.2
+    assert read_cache.PULL_WINDOWS.get("fan") is not None
+    assert read_cache.RECENT_POSTS.get((huge["account_id"], "all")) is not None

@@ -100,15 +100,15 @@ def stop_process(process: subprocess.Popen[Any], grace_s: float = 20) -> None:
         process.wait(timeout=10)
 
 
-def baseline_entries(account_id: str) -> Callable[[str], dict[str, Any]]:
-    """A user's inbox entry of a new post id of no post: what the baselines write, shaped
+def baseline_entries(account_id: str) -> Callable[[list[str]], list[dict[str, Any]]]:
+    """Users' inbox entries of a new post id of no post: what the baselines write, shaped
     like the fan-out's entries (same table, key lengths and attributes)."""
     from chalicelib.domain.ids import new_id
-    from chalicelib.store.inbox import entry_item
+    from chalicelib.store.inbox import entry_items
 
     post_id = new_id(datetime.now(UTC))
     key = f"{int(time.time() * 1000):013d}#{post_id}"
-    return partial(entry_item, feed_key=key, post_id=post_id, account_id=account_id, section="new")
+    return partial(entry_items, feed_key=key, post_id=post_id, account_id=account_id, section="new")
 
 
 class CpuClock:
@@ -240,7 +240,7 @@ class Bench:
         from chalicelib.store.inbox import InboxModel
 
         client, table = InboxModel._get_connection().connection.client, InboxModel.Meta.table_name
-        entry = baseline_entries(account_id)
+        entries = baseline_entries(account_id)
 
         def write(part: list[dict[str, Any]]) -> None:
             for start in range(0, len(part), 25):
@@ -251,7 +251,7 @@ class Bench:
 
         page = self.settings.fanout_page_size
         for first in range(0, len(users), page):
-            chunk = [{"PutRequest": {"Item": entry(user)}} for user in users[first:first + page]]
+            chunk = [{"PutRequest": {"Item": item}} for item in entries(users[first:first + page])]
             size = min(500, math.ceil(len(chunk) / writers / 25) * 25)
             parts = [chunk[start:start + size] for start in range(0, len(chunk), size)]
             cpu_started, started = self.cpu.now(), time.perf_counter()
@@ -318,10 +318,10 @@ class Bench:
         from chalicelib.store.inbox import InboxModel
 
         client, table = InboxModel._get_connection().connection.client, InboxModel.Meta.table_name
-        entry = baseline_entries(account_id)
+        entries = baseline_entries(account_id)
         started = time.perf_counter()
-        for user in users[:self.naive_sample]:
-            client.put_item(TableName=table, Item=entry(user))
+        for item in entries(users[:self.naive_sample]):
+            client.put_item(TableName=table, Item=item)
         elapsed = time.perf_counter() - started
         print(f"  naive PutItem: {self.naive_sample:,} items in {elapsed:.1f} s", flush=True)
         return self.naive_sample / elapsed

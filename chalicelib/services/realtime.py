@@ -25,7 +25,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 from typing import Any, Protocol, assert_never
 
@@ -270,7 +270,9 @@ class FeedAnnouncer:
     every :data:`PER_MESSAGE` users are one push message (small enough for one push
     batch to finish soon, big enough to keep a 100,000-follower fan-out to about 200
     sends), the rest go on :meth:`flush`. Thread-safe (the page's writers call it); it
-    holds at most one message's users.
+    holds at most one message's users. Sends run on one thread of their own, in order,
+    so a writer goes on to its next write instead of waiting on the queue; :meth:`flush`
+    returns once every send of the page is done.
     """
 
     PER_MESSAGE = 500
@@ -280,6 +282,7 @@ class FeedAnnouncer:
         self.pending: list[str] = []
         self.sent = False
         self.lock = threading.Lock()
+        self.sends: list[Future[None]] = []
 
     def written(self, user_ids: list[str]) -> None:
         with self.lock:
@@ -288,13 +291,23 @@ class FeedAnnouncer:
                 return
             ready, self.pending = self.pending[:self.PER_MESSAGE], self.pending[self.PER_MESSAGE:]
             self.sent = True
-        _send(FeedPushMessage(self.post_id, tuple(ready)))
+            self._send_later(ready)
 
     def flush(self) -> None:
         with self.lock:
             ready, self.pending = self.pending, []
-        if ready:
-            _send(FeedPushMessage(self.post_id, tuple(ready)))
+            if ready:
+                self._send_later(ready)
+            sends, self.sends = self.sends, []
+        wait(sends)
+
+    def _send_later(self, users: list[str]) -> None:  # under the lock: sends keep the order written
+        self.sends = [s for s in self.sends if not s.done()]
+        self.sends.append(_ANNOUNCING.submit(_send, FeedPushMessage(self.post_id, tuple(users))))
+
+
+# The fan-out's announcement sends (one thread: a page's messages leave in order).
+_ANNOUNCING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-announce")
 
 
 def announce_pulled(post_id: str) -> None:

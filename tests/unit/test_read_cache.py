@@ -69,13 +69,13 @@ def test_a_cached_list_answers_a_pull_only_when_it_cannot_miss_a_post() -> None:
 
 def test_the_fan_outs_raw_inbox_item_is_the_models_serialization() -> None:
     # Given an inbox entry of post p by account a for u1
-    from chalicelib.store.inbox import entry_item, inbox_entry
+    from chalicelib.store.inbox import entry_items, inbox_entry
 
     # When the fan-out builds its raw item, and the model serializes the same entry
-    raw = entry_item("u1", "0001#p", "p", "a", "new")
-    modelled = inbox_entry("u1", "0001#p", "p", "a", "new").serialize()
+    raw = entry_items(["u1", "u2"], "0001#p", "p", "a", "new")
+    modelled = [inbox_entry(u, "0001#p", "p", "a", "new").serialize() for u in ("u1", "u2")]
 
-    # Then they are the same item
+    # Then they are the same items
     assert raw == modelled
 
 

@@ -93,7 +93,7 @@ class Settings:
     max_body_bytes: int = field(default_factory=lambda: _int("MAX_BODY_BYTES", 1_048_576))
     # Followers per fan-out message (whole fan-roster pages until at least this many):
     # few, chunky messages keep queues shallow and per-message reads rare.
-    fanout_page_size: int = field(default_factory=lambda: _int("FANOUT_PAGE_SIZE", 5000))
+    fanout_page_size: int = field(default_factory=lambda: _int("FANOUT_PAGE_SIZE", 10_000))
     # BatchWriteItem calls one fan-out message keeps in flight (its page is split this many ways).
     fanout_writers: int = field(default_factory=lambda: _int("FANOUT_WRITERS", 4))
     # Hybrid fan-out (services/delivery_switch.py): an account with more followers than

@@ -49,7 +49,7 @@ QUEUES = {
     # write for every account, the worst case, auto 上新's system posts included); the evening peak is 3x
     # that, so 72. Below it the queue
     # would grow all evening; the bound still keeps one huge post from taking every Lambda and write unit.
-    "fanout": QueueSpec(settings.fanout_queue, consumer_timeout_s=120, batch_size=5, max_concurrency=72,
+    "fanout": QueueSpec(settings.fanout_queue, consumer_timeout_s=120, batch_size=5, max_concurrency=71,
                         reports_partial_failures=True),
     # One message per feed page, read, like...; the consumer merges a batch into one
     # write per counter item, so big batches mean fewer writes to hot account-day items.

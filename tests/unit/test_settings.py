@@ -66,7 +66,7 @@ def test_local_runs_keep_the_dev_defaults(monkeypatch: pytest.MonkeyPatch) -> No
 
     # Then they are the dev defaults: hs256 with the dev secret, and the default fan-out page and retry delay
     assert loaded.auth_mode == "hs256" and loaded.jwt_secret == DEV_JWT_SECRET
-    assert loaded.fanout_page_size == 5000 and loaded.batch_base_delay_s == 0.02
+    assert loaded.fanout_page_size == 10_000 and loaded.batch_base_delay_s == 0.02
 
 
 @pytest.mark.parametrize("name", ["SUGGESTION_ACCOUNTS_PER_SHARD", "SUGGESTION_MAX_SHARDS", "SUGGESTION_READ_THREADS"])

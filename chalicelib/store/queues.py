@@ -45,9 +45,9 @@ QUEUES = {
     "moderation": QueueSpec(settings.moderation_queue, consumer_timeout_s=60, batch_size=10,
                             reports_partial_failures=True),
     # Concurrency from the capacity model (infra.capacity.fanout_concurrency_needed, docs/capacity.md):
-    # at the seeds' scale fan-out keeps 23.8 executions busy on average (26.5 pages/s x 0.9 s, fan-out on
-    # write for every account, the worst case, auto 上新's system posts included); the evening peak is 3x
-    # that, so 72. Below it the queue
+    # at the seeds' scale fan-out keeps about 23.5 executions busy on average (26.1 pages/s x 0.9 s, fan-out
+    # on write for every account, the worst case, auto 上新's system posts included); the evening peak is 3x
+    # that, so 71. Below it the queue
     # would grow all evening; the bound still keeps one huge post from taking every Lambda and write unit.
     "fanout": QueueSpec(settings.fanout_queue, consumer_timeout_s=120, batch_size=5, max_concurrency=71,
                         reports_partial_failures=True),

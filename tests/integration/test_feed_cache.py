@@ -13,6 +13,7 @@ from chalicelib.store import read_cache
 from local.store_calls import StoreCallCounter
 from tests.flows import article, feed_ids, follow_all, new_account, nine_grid, publish
 from tests.integration.test_hybrid_fanout import given_thresholds
+from tests.unit.test_read_cache import Clock
 
 
 def a_fan_of_a_pushed_and_a_pulled_account(api: Any, run_workers: Any, monkeypatch: Any
@@ -82,26 +83,19 @@ def test_a_warm_page_reads_only_the_inbox(api, run_workers, monkeypatch) -> None
     assert dict(warm.calls) == {"Query": 1}
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_aging_pull_windows_and_recent_posts_are_renewed_in_the_background(api, run_workers, monkeypatch) -> None:
     small, huge = a_fan_of_a_pushed_and_a_pulled_account(api, run_workers, monkeypatch)
     publish(api, "m1", small["account_id"], nine_grid())
     publish(api, "m2", huge["account_id"], nine_grid())
     run_workers()
-    clock = _Clock()
+    clock = Clock()
+    put_at = clock.now
     for cache in (read_cache.PULL_WINDOWS, read_cache.RECENT_POSTS):
         monkeypatch.setattr(cache, "clock", clock)
-    assert len(feed_ids(api, "fan")) == 2  # both caches warm, put at time 0
+    assert len(feed_ids(api, "fan")) == 2  # both caches warm, put at put_at
     # Given the fan's windows and the pulled list past half their TTL
     ttl = read_cache.PULL_WINDOWS.ttl()
-    clock.now = ttl * 0.6
+    clock.now = put_at + ttl * 0.6
     counter = StoreCallCounter().attach()
     try:
         with counter.counting():
@@ -114,6 +108,6 @@ def test_aging_pull_windows_and_recent_posts_are_renewed_in_the_background(api, 
     # the fan's windows and the account's recent posts, one Query each
     assert dict(counter.calls) == {"Query": 3}
     # and they are still cached past the TTL of the first put
-    clock.now = ttl * 1.2
+    clock.now = put_at + ttl * 1.2
     assert read_cache.PULL_WINDOWS.get("fan") is not None
     assert read_cache.RECENT_POSTS.get((huge["account_id"], "all")) is not None

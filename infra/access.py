@@ -264,6 +264,7 @@ FUNCTION_GRANTS: dict[str, Grants] = {
             reads(tables.PostModel),
             reads(tables.AccountModel),
             reads(tables.FollowModel),  # does a present user follow a pulled account?
+            reads(tables.FanRosterModel),  # the followers of the roster pages a fan-out page announced
             reads(tables.NotificationModel, "by_order"),  # the notification pushed and the unread count
             reads(tables.NotificationSettingsModel),
         ),

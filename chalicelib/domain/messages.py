@@ -18,7 +18,8 @@ suggestions    :class:`SuggestionShardMessage`                                  
 signals        :class:`SignalsMessage` (of :class:`CommerceSignal`)             here
 new_products   :class:`ListingsMessage` (of :class:`ListingEvent`),             here
                :class:`CloseWindowMessage`
-push           :class:`FeedPushMessage`, :class:`PulledFeedPushMessage`,        here
+push           :class:`FeedPushMessage`, :class:`RosterFeedPushMessage`,        here
+               :class:`PulledFeedPushMessage`,
                :class:`NotificationPushMessage`, :class:`CountersPushMessage`,
                :class:`ReplayPushMessage`, :class:`ClosePushMessage`
 activity       ``ActivityMessage``                                              ``domain/activity.py``
@@ -324,6 +325,23 @@ class FeedPushMessage:
 
 
 @dataclass(frozen=True)
+class RosterFeedPushMessage:
+    """``feed.new`` of a post for the followers in some of its account's roster pages, which fan-out
+    just wrote it to (the push worker reads the pages; those connected get it)."""
+
+    kind: ClassVar[str] = "feed_roster"
+    post_id: str
+    pages: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "post_id": self.post_id, "pages": list(self.pages)}
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> RosterFeedPushMessage:
+        return cls(_text(body, "post_id"), _texts(body, "pages"))
+
+
+@dataclass(frozen=True)
 class PulledFeedPushMessage:
     """``feed.new`` of a pulled account's post for its connected followers (found from the connections)."""
 
@@ -401,10 +419,11 @@ class ClosePushMessage:
         return cls(_text(body, "connection_id"))
 
 
-PushMessage = (FeedPushMessage | PulledFeedPushMessage | NotificationPushMessage | CountersPushMessage
-               | ReplayPushMessage | ClosePushMessage)
+PushMessage = (FeedPushMessage | RosterFeedPushMessage | PulledFeedPushMessage | NotificationPushMessage
+               | CountersPushMessage | ReplayPushMessage | ClosePushMessage)
 _PUSH_KINDS: dict[str, Callable[[dict[str, Any]], PushMessage]] = {
     FeedPushMessage.kind: FeedPushMessage.from_json,
+    RosterFeedPushMessage.kind: RosterFeedPushMessage.from_json,
     PulledFeedPushMessage.kind: PulledFeedPushMessage.from_json,
     NotificationPushMessage.kind: NotificationPushMessage.from_json,
     CountersPushMessage.kind: CountersPushMessage.from_json,

@@ -9,6 +9,7 @@ message does not start a second chain of pages.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -25,12 +26,13 @@ BATCH = 25  # items per BatchWriteItem
 class FollowerBatch:
     members: list[tuple[str, int]]  # (user_id, followed ms)
     after: dict[str, Any] | None  # where the next message starts if this batch ends it; None: no more
+    page: str | None = None  # the roster page holding exactly these members (None: follow items)
 
 
 def follower_batches(account_id: str, after: dict[str, Any] | None, size: int,
                      groups: Iterable[str] = ()) -> Iterator[FollowerBatch]:
-    """One message's followers, read as they are used: whole roster pages (a few per
-    Query) until at least ``size``, or one page of ``size`` follow items of ``groups``.
+    """One message's followers, read as they are used: one batch per roster page (a few
+    per Query) until at least ``size``, or one page of ``size`` follow items of ``groups``.
 
     Streaming lets the writes of one page overlap the read of the next, and keeps
     memory to about one page whatever the page size.
@@ -44,7 +46,7 @@ def follower_batches(account_id: str, after: dict[str, Any] | None, size: int,
     taken = 0
     for page_key, members in roster.roster_reads(account_id, (after or {}).get("roster"), size):
         taken += len(members)
-        batch = FollowerBatch(members, {"roster": page_key} if taken >= size else None)
+        batch = FollowerBatch(members, {"roster": page_key} if taken >= size else None, page_key)
         del members  # the caller holds the only reference while the next answer is read
         yield batch
         del batch
@@ -82,7 +84,8 @@ class SliceWriter:
     the last batch of a message can be short: as few calls as one writer would make.
     Slices of at most ``slice_size`` bound memory whatever the page size. Used as a
     context manager: leaving it waits for every write and raises the first failure
-    (the message is then retried; the writes are idempotent).
+    (the message is then retried; the writes are idempotent). :attr:`queued` counts the
+    users added so far and :meth:`written` how many of them, in order, are written.
     """
 
     def __init__(self, write: Callable[[list[str]], Any], writers: int, slice_size: int) -> None:
@@ -92,6 +95,10 @@ class SliceWriter:
         self.pool = ThreadPoolExecutor(writers) if writers > 1 else None
         self.futures: list[Future[Any]] = []
         self.buffer: list[str] = []
+        self.queued = 0
+        self._submitted = 0
+        self._written = 0
+        self._slices: deque[tuple[Future[Any] | None, int]] = deque()  # (write, users submitted with it)
 
     def __enter__(self) -> SliceWriter:
         return self
@@ -100,21 +107,34 @@ class SliceWriter:
         """Queue users; full slices start at once. Returns with a writer free, so the
         next page is read while the others write, not on top of all of them."""
         self.buffer += users
+        self.queued += len(users)
         while len(self.buffer) >= self.slice_size:
             part, self.buffer = self.buffer[:self.slice_size], self.buffer[self.slice_size:]
-            self.run(self.write, part)
+            self._write(part)
         self._wait_below(self.writers)
 
-    def run(self, call: Callable[..., Any], *args: Any) -> None:
-        """Run ``call`` alongside the writes (inline with a single writer)."""
+    def written(self) -> int:
+        """How many of the users queued so far are written, counted up to the first write not done."""
+        while self._slices and _succeeded(self._slices[0][0]):
+            self._written = self._slices.popleft()[1]
+        return self._written
+
+    def run(self, call: Callable[..., Any], *args: Any) -> Future[Any] | None:
+        """Run ``call`` alongside the writes (inline with a single writer: returns None)."""
         if self.pool is None:
             call(*args)
-            return
+            return None
         # Back-pressure: at most ``writers`` calls in flight, so memory stays bounded
         # however many followers the message covers.
         self._wait_below(self.writers)
         self.futures = [f for f in self.futures if not f.done() or f.exception() is not None]
-        self.futures.append(self.pool.submit(call, *args))
+        future = self.pool.submit(call, *args)
+        self.futures.append(future)
+        return future
+
+    def _write(self, part: list[str]) -> None:
+        self._submitted += len(part)
+        self._slices.append((self.run(self.write, part), self._submitted))
 
     def _wait_below(self, limit: int) -> None:
         pending = [f for f in self.futures if not f.done()]
@@ -125,10 +145,14 @@ class SliceWriter:
     def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
         try:
             if kind is None and self.buffer:
-                self.run(self.write, self.buffer)
+                self._write(self.buffer)
                 self.buffer = []
             for future in self.futures:
                 future.result()
         finally:
             if self.pool is not None:
                 self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _succeeded(write: Future[Any] | None) -> bool:
+    return write is None or (write.done() and write.exception() is None)

@@ -193,8 +193,6 @@ def fan_out_chunk(message: FanoutMessage) -> int:
 
     def write(part: list[str]) -> None:
         inbox.write_fanout(part, key, post_id, post.account_id, post.section)
-        if announcer is not None:
-            announcer.written(part)  # after the inbox writes: the feed shows what is announced
 
     delivered = 0
     to_trim: list[str] = []
@@ -211,6 +209,9 @@ def fan_out_chunk(message: FanoutMessage) -> int:
             delivered += len(users)
             to_trim += [u for u in users if inbox.should_trim(u, key)]
             writer.add(users)
+            if announcer is not None:  # announced once written: the feed shows what is announced
+                announcer.queued(writer.queued, batch.page, users)
+                announcer.written(writer.written())
             resume = batch.after
             del batch, users  # only the writer holds them while the next page is read
         writer.run(fanout.hand_over, message, resume, delivered)

@@ -11,8 +11,8 @@ Who does what:
   connections, deleting a connection the gateway says is gone.
 
 ``feed.new`` reaches connected followers without walking an account's followers:
-fan-out already holds each page of followers it wrote, and hands them over as its
-writes land (``FeedAnnouncer``); the worker keeps only those present. Posts of pulled accounts
+fan-out already walks each page of followers it writes, and names the roster pages (or
+the users) as its writes land (``FeedAnnouncer``); the worker keeps only those present. Posts of pulled accounts
 (no fan-out) are matched from the connections side: the users present, shard by
 shard, checked against the account's follow items (``announce_pulled``).
 """
@@ -22,8 +22,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import timedelta
@@ -36,7 +36,7 @@ from chalice.app import WebsocketAPI, WebsocketDisconnectedError
 from chalicelib.auth import Principal, verify_token
 from chalicelib.config import settings
 from chalicelib.domain import clock
-from chalicelib.domain.delivery_modes import pulled_post_shows
+from chalicelib.domain.delivery_modes import followers_to_deliver, key_millis, pulled_post_shows
 from chalicelib.domain.errors import InvalidInput, Unauthenticated
 from chalicelib.domain.messages import (
     ClosePushMessage,
@@ -46,10 +46,11 @@ from chalicelib.domain.messages import (
     PulledFeedPushMessage,
     PushMessage,
     ReplayPushMessage,
+    RosterFeedPushMessage,
 )
 from chalicelib.domain.posts import PUBLISHED
 from chalicelib.services.representations import post_view
-from chalicelib.store import queues
+from chalicelib.store import queues, roster
 from chalicelib.store import realtime as store
 from chalicelib.store.accounts import get_account
 from chalicelib.store.batch import batch_get, key_of
@@ -265,45 +266,69 @@ def long_poll(principal: Principal, since_raw: str | None, wait_raw: str | None,
 class FeedAnnouncer:
     """Fan-out's ``feed.new`` announcements of one page, sent as its inbox writes land.
 
-    The writers report the users each write covered. The first write's users go out
-    at once (the first followers hear without waiting for a full message); after that
-    every :data:`PER_MESSAGE` users are one push message (small enough for one push
-    batch to finish soon, big enough to keep a 100,000-follower fan-out to about 200
-    sends), the rest go on :meth:`flush`. Thread-safe (the page's writers call it); it
-    holds at most one message's users. Sends run on one thread of their own, in order,
-    so a writer goes on to its next write instead of waiting on the queue; :meth:`flush`
-    returns once every send of the page is done.
+    The page tells it each batch of followers it queued for writing (a roster page, or
+    follow items' users) and, as writes finish, how many of the queued users are written
+    in order. A written batch is announced by naming its roster page (the push worker
+    reads the page again), so a message stays a few bytes whatever the followers; users
+    of follow items are named one by one. The first written batch goes out at once (the
+    first followers hear without waiting for a full message); after that every
+    :data:`PER_MESSAGE` users are one message (small enough for one push job to finish
+    soon, few enough to keep a 100,000-follower fan-out to about 50 sends); the rest go
+    on :meth:`flush`. Sends run on one thread of their own, in order, so the page goes
+    on reading and writing instead of waiting on the queue; :meth:`flush` returns once
+    every send of the page is done. Used from the page's own thread only.
     """
 
-    PER_MESSAGE = 500
+    PER_MESSAGE = 2000  # users; also the most a FeedPushMessage names
+    PAGES_PER_MESSAGE = 100  # the most a RosterFeedPushMessage names
 
     def __init__(self, post_id: str) -> None:
         self.post_id = post_id
-        self.pending: list[str] = []
+        self.batches: deque[tuple[int, str | None, list[str]]] = deque()  # (queued through, page, users)
+        self.counted = 0  # users of the batches taken into the ready ones
+        self.ready_users = 0
+        self.ready_pages: list[str] = []
+        self.ready_named: list[str] = []
         self.sent = False
-        self.lock = threading.Lock()
         self.sends: list[Future[None]] = []
 
-    def written(self, user_ids: list[str]) -> None:
-        with self.lock:
-            self.pending += user_ids
-            if self.sent and len(self.pending) < self.PER_MESSAGE:
-                return
-            ready, self.pending = self.pending[:self.PER_MESSAGE], self.pending[self.PER_MESSAGE:]
-            self.sent = True
-            self._send_later(ready)
+    def queued(self, through: int, page: str | None, users: list[str]) -> None:
+        """A batch of ``users`` was queued for writing, the writer's first ``through`` users
+        counting it; ``page``: the roster page holding exactly them (None: name the users)."""
+        if users:
+            self.batches.append((through, page, [] if page else users))
+
+    def written(self, through: int) -> None:
+        """The writer's first ``through`` users are written: announce what that completes."""
+        while self.batches and self.batches[0][0] <= through:
+            end, page, users = self.batches.popleft()
+            self.ready_users += end - self.counted
+            self.counted = end
+            if page is None:
+                self.ready_named += users
+            else:
+                self.ready_pages.append(page)
+        if self.ready_users and (not self.sent or self.ready_users >= self.PER_MESSAGE):
+            self._send_ready()
 
     def flush(self) -> None:
-        with self.lock:
-            ready, self.pending = self.pending, []
-            if ready:
-                self._send_later(ready)
-            sends, self.sends = self.sends, []
+        """Every write of the page is done: announce the rest, and wait for the sends."""
+        if self.batches:
+            self.written(self.batches[-1][0])
+        if self.ready_users:
+            self._send_ready()
+        sends, self.sends = self.sends, []
         wait(sends)
 
-    def _send_later(self, users: list[str]) -> None:  # under the lock: sends keep the order written
+    def _send_ready(self) -> None:  # one thread sends, in order: the first written batch leaves first
+        messages: list[PushMessage] = [
+            RosterFeedPushMessage(self.post_id, tuple(self.ready_pages[i:i + self.PAGES_PER_MESSAGE]))
+            for i in range(0, len(self.ready_pages), self.PAGES_PER_MESSAGE)]
+        messages += [FeedPushMessage(self.post_id, tuple(self.ready_named[i:i + self.PER_MESSAGE]))
+                     for i in range(0, len(self.ready_named), self.PER_MESSAGE)]
+        self.ready_users, self.ready_pages, self.ready_named, self.sent = 0, [], [], True
         self.sends = [s for s in self.sends if not s.done()]
-        self.sends.append(_ANNOUNCING.submit(_send, FeedPushMessage(self.post_id, tuple(users))))
+        self.sends += [_ANNOUNCING.submit(_send, message) for message in messages]
 
 
 # The fan-out's announcement sends (one thread: a page's messages leave in order).
@@ -350,6 +375,8 @@ def handle_push(message: PushMessage) -> int:
     """Run one push job (the ``push`` queue's consumer); returns the frames delivered."""
     if isinstance(message, FeedPushMessage):
         return _push_feed(message.post_id, list(message.users))
+    if isinstance(message, RosterFeedPushMessage):
+        return _push_roster(message.post_id, list(message.pages))
     if isinstance(message, PulledFeedPushMessage):
         return _push_pulled(message.post_id)
     if isinstance(message, NotificationPushMessage):
@@ -386,6 +413,15 @@ def _push_feed(post_id: str, user_ids: list[str]) -> int:
     if not present or item is None:
         return 0
     return _deliver_each({u: [{"type": "feed.new", "item": item}] for u in present}, present)
+
+
+def _push_roster(post_id: str, pages: list[str]) -> int:
+    post = get_post(post_id, consistent=True)
+    if post.status != PUBLISHED or not post.feed_key:
+        return 0
+    # The fan-out's own rule on the pages' members as they are now (an unfollow since drops out).
+    members = roster.members_of(post.account_id, pages)
+    return _push_feed(post_id, followers_to_deliver(members, key_millis(post.feed_key)))
 
 
 def _push_pulled(post_id: str) -> int:

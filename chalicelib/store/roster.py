@@ -25,9 +25,11 @@ from pynamodb.models import Model
 from chalicelib.config import settings
 from chalicelib.domain.clock import epoch_millis
 from chalicelib.store.base import TableMeta
+from chalicelib.store.batch import batch_get, key_of
 
 PAGE_MEMBERS = 1000  # pages hold about 500 to 1,000 followers (~50 KB, far below the 400 KB item cap)
 MAX_LEVEL = 20  # 2**20 buckets: ~1 billion followers at PAGE_MEMBERS each
+ANSWER_MEMBERS = 2 * PAGE_MEMBERS  # followers one roster Query asks for (~100 KB answers)
 
 
 class FanRosterModel(Model):
@@ -69,12 +71,12 @@ def parse_member(entry: str) -> tuple[str, int]:
 
 def roster_reads(account_id: str, after_page: str | None, want: int
                  ) -> Iterator[tuple[str, list[tuple[str, int]]]]:
-    """Followers after roster page ``after_page``, one Query per item, until at least ``want``.
+    """Followers after roster page ``after_page``, until at least ``want``.
 
-    Yields ``(last_page_key, [(user_id, followed_ms), ...])`` per Query. Each Query asks
-    for as many pages as should hold about :data:`PAGE_MEMBERS` followers (judged from
-    the pages read so far), so small pages do not cost a request each and no answer is
-    much bigger than one full page. Reads are strongly consistent: a follow that
+    Yields ``(page_key, [(user_id, followed_ms), ...])`` per page, parsed one at a time.
+    Each Query asks for as many pages as should hold about :data:`ANSWER_MEMBERS`
+    followers (judged from the pages read so far), so small pages do not cost a request
+    each and no answer is much bigger than two full pages. Reads are strongly consistent: a follow that
     committed before is always seen. Members never move between pages, so resuming
     after a page key neither skips nor repeats a follower who stayed.
     """
@@ -83,21 +85,28 @@ def roster_reads(account_id: str, after_page: str | None, want: int
     taken = pages = 0
     while taken < want:
         per_page = max(taken / pages if pages else PAGE_MEMBERS, 1)
-        ask = max(1, min(math.ceil((want - taken) / per_page), int(PAGE_MEMBERS // per_page)))
+        ask = max(1, min(math.ceil((want - taken) / per_page), int(ANSWER_MEMBERS // per_page)))
         results = FanRosterModel.query(account_id, condition, consistent_read=True, limit=ask,
                                        last_evaluated_key=position)
-        members: list[tuple[str, int]] = []
-        last_key = None
+        answered = 0
         for page in results:
-            members += [parse_member(entry) for entry in page.members or ()]
-            last_key = page.page
-            pages += 1
-        if last_key is None:
+            members = [parse_member(entry) for entry in page.members or ()]
+            key = page.page
+            del page
+            answered += 1
+            taken += len(members)
+            yield key, members  # page by page: one page's members parsed at a time
+            del members
+        if not answered:
             return
-        taken += len(members)
+        pages += answered
         position = results.last_evaluated_key
-        del results  # hold one answer at a time: memory stays about one page
-        yield last_key, members
-        del members
+        del results  # hold one answer at a time
         if position is None:
             return
+
+
+def members_of(account_id: str, pages: list[str]) -> list[tuple[str, int]]:
+    """The followers ``(user_id, followed_ms)`` in some of an account's roster pages."""
+    items = batch_get(FanRosterModel, [key_of(FanRosterModel, account_id, page) for page in pages], consistent=True)
+    return [parse_member(entry) for item in items for entry in item.members or ()]

@@ -19,10 +19,11 @@ from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 from app import app
 from chalicelib.config import settings
 from chalicelib.domain import clock
-from chalicelib.domain.messages import PostFanoutMessage
+from chalicelib.domain.messages import FeedPushMessage, PostFanoutMessage, RosterFeedPushMessage
 from chalicelib.services import realtime
 from chalicelib.store import queues
 from chalicelib.store import realtime as store
+from chalicelib.store.roster import roster_page
 from local.environment import REGION
 from local.ws_bridge import ws_event, ws_handler
 from tests.flows import follow_all, new_account, nine_grid, publish
@@ -149,23 +150,85 @@ def test_a_redelivered_fan_out_page_pushes_no_second_feed_new(api, gateway, run_
     assert [i["post_id"] for i in api.as_user("f1").get("/me/feed").json["items"]] == [post["post_id"]]
 
 
-def test_a_page_announces_its_first_write_at_once_then_full_messages(monkeypatch) -> None:
-    # Given a fan-out page's announcer, its push messages captured
-    sent: list[tuple[str, ...]] = []
-    monkeypatch.setattr(realtime, "_send", lambda message: sent.append(message.users))
+def test_a_fan_group_post_reaches_only_connected_group_members(api, gateway, run_workers) -> None:
+    # Given an account with a connected vip follower and a connected plain follower
+    account = new_account(api, "owner")
+    follow_all(api, account["account_id"], ["vip1", "plain"])
+    api.as_user("owner").put(f"/accounts/{account['account_id']}/groups/vip/members/vip1")
+    assert connect(api, "vip1", "vip-conn") == 200 and connect(api, "plain", "plain-conn") == 200
+    run_workers()
+
+    # When the owner publishes a post for the vip group
+    post = publish(api, "owner", account["account_id"], nine_grid("会员专享", audience={"groups": ["vip"]}))
+    run_workers()
+
+    # Then only the vip member hears of it (fan-out named the users of the group's follow items)
+    def heard(connection: str) -> list[str]:
+        return [f["item"]["post_id"] for f in sent_frames(connection) if f["type"] == "feed.new"]
+
+    assert heard("vip-conn") == [post["post_id"]] and heard("plain-conn") == []
+
+
+def test_a_roster_page_announcement_reads_the_page_again_when_pushed(api, gateway, run_workers) -> None:
+    # Given a post fanned out to two connected followers, and one of them unfollowing afterwards
+    account = new_account(api, "owner")
+    follow_all(api, account["account_id"], ["stays", "leaves"])
+    assert connect(api, "stays", "stays-conn") == 200 and connect(api, "leaves", "leaves-conn") == 200
+    post = publish(api, "owner", account["account_id"], nine_grid())
+    run_workers()
+    assert api.as_user("leaves").delete(f"/me/following/{account['account_id']}").status == 204
+    run_workers()
+
+    # When the push worker runs the announcement of the account's roster page again
+    def heard(connection: str) -> int:
+        return sum(f["type"] == "feed.new" for f in sent_frames(connection))
+
+    before = {c: heard(c) for c in ("stays-conn", "leaves-conn")}
+    realtime.handle_push(RosterFeedPushMessage(post["post_id"], (roster_page("stays", 0),)))
+
+    # Then the follower who stayed hears of it again, the one who left does not
+    assert before == {"stays-conn": 1, "leaves-conn": 1}
+    assert {c: heard(c) for c in before} == {"stays-conn": 2, "leaves-conn": 1}
+
+
+def test_a_page_announces_each_roster_page_once_written_first_at_once_then_full_messages(monkeypatch) -> None:
+    # Given a fan-out page's announcer, its push messages captured, and ten roster pages of 700 followers queued
+    sent: list[RosterFeedPushMessage | FeedPushMessage] = []
+    monkeypatch.setattr(realtime, "_send", sent.append)
+    announcer = realtime.FeedAnnouncer("p1")
+    pages = [f"04#{i:07d}" for i in range(10)]
+    for n, page in enumerate(pages, start=1):
+        announcer.queued(700 * n, page, [f"u{n}"] * 700)
+
+    # When the writer reports 699 users written, then 700, then 3,500 (page 5 done), then the page ends
+    announcer.written(699)
+    before_first = list(sent)
+    announcer.written(700)
+    announcer.written(3500)
+    announcer.flush()
+
+    # Then nothing is announced before a page's last user is written; the first page goes out
+    # alone, then pages in messages of at least the limit's users, the rest at the end; each page once
+    assert before_first == []
+    assert [m.pages for m in sent] == [tuple(pages[:1]), tuple(pages[1:5]), tuple(pages[5:])]
+    assert all(isinstance(m, RosterFeedPushMessage) and m.post_id == "p1" for m in sent)
+
+
+def test_users_of_follow_items_are_named_in_messages_of_the_limit(monkeypatch) -> None:
+    # Given an announcer with one batch of follow items' users (a post for fan groups)
+    sent: list[RosterFeedPushMessage | FeedPushMessage] = []
+    monkeypatch.setattr(realtime, "_send", sent.append)
     announcer = realtime.FeedAnnouncer("p1")
     limit = realtime.FeedAnnouncer.PER_MESSAGE
     users = [f"fan{i:05d}" for i in range(2 * limit + 300)]
+    announcer.queued(len(users), None, users)
 
-    # When its writers report writes of 250 users, then the page ends
-    for start in range(0, len(users), 250):
-        announcer.written(users[start:start + 250])
+    # When the page ends
     announcer.flush()
 
-    # Then the first write went out alone, later ones in messages of the limit, the rest at the end;
-    # every user once, in the order written
-    assert [len(m) for m in sent] == [250, limit, limit, 50]
-    assert [u for m in sent for u in m] == users
+    # Then the users are named in order, at most the limit to a message
+    assert [len(m.users) for m in sent if isinstance(m, FeedPushMessage)] == [limit, limit, 300]
+    assert [u for m in sent if isinstance(m, FeedPushMessage) for u in m.users] == users
 
 
 def test_resume_replays_what_was_missed_and_long_poll_returns_the_same_events(api, gateway, run_workers) -> None:

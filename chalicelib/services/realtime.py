@@ -10,11 +10,11 @@ Who does what:
   it announces, numbers each frame in the user's event log and posts it to the user's
   connections, deleting a connection the gateway says is gone.
 
-``feed.new`` reaches connected followers without walking an account's followers:
-fan-out already walks each page of followers it writes, and names the roster pages (or
-the users) as its writes land (``FeedAnnouncer``); the worker keeps only those present. Posts of pulled accounts
-(no fan-out) are matched from the connections side: the users present, shard by
-shard, checked against the account's follow items (``announce_pulled``).
+``feed.new`` reaches connected followers without a walk of its own: fan-out names the
+roster pages (or the users) it wrote as its writes land (``FeedAnnouncer``); the worker
+reads those pages and keeps only the followers present. Posts of pulled accounts (no
+fan-out) are matched from the connections side: the users present, shard by shard,
+checked against the account's follow items (``announce_pulled``).
 """
 
 from __future__ import annotations

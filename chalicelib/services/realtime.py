@@ -27,6 +27,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import timedelta
+from functools import partial
 from typing import Any, Protocol, assert_never
 
 import boto3
@@ -55,7 +56,7 @@ from chalicelib.store import realtime as store
 from chalicelib.store.accounts import get_account
 from chalicelib.store.batch import batch_get, key_of
 from chalicelib.store.follows import FollowModel
-from chalicelib.store.posts import get_post
+from chalicelib.store.posts import PostModel, get_post
 
 logger = Logger(service="weitao-realtime")
 MAX_CONNECTIONS = 5
@@ -374,7 +375,7 @@ def _send(message: PushMessage) -> None:
 def handle_push(message: PushMessage) -> int:
     """Run one push job (the ``push`` queue's consumer); returns the frames delivered."""
     if isinstance(message, FeedPushMessage):
-        return _push_feed(message.post_id, list(message.users))
+        return _push_feed(lambda: feed_item(get_post(message.post_id, consistent=True)), list(message.users))
     if isinstance(message, RosterFeedPushMessage):
         return _push_roster(message.post_id, list(message.pages))
     if isinstance(message, PulledFeedPushMessage):
@@ -392,18 +393,17 @@ def handle_push(message: PushMessage) -> int:
     assert_never(message)
 
 
-def feed_item(post_id: str) -> dict[str, Any] | None:
-    """The post as ``GET /me/feed`` shows it (handle and display name included)."""
-    post = get_post(post_id, consistent=True)
+def feed_item(post: PostModel) -> dict[str, Any] | None:
+    """The post as ``GET /me/feed`` shows it (handle and display name included); None unless published."""
     if post.status != PUBLISHED:
         return None
     account = get_account(post.account_id)
     return {**post_view(post), "handle": account.handle, "display_name": account.display_name}
 
 
-def _push_feed(post_id: str, user_ids: list[str]) -> int:
+def _push_feed(item_of: Callable[[], dict[str, Any] | None], user_ids: list[str]) -> int:
     # The item and the presence of each 100 users are read at once, not one after another.
-    item_read = _POOL.submit(feed_item, post_id)
+    item_read = _POOL.submit(item_of)
     now = clock.now()
     present: dict[str, store.PresenceModel] = {}
     for found in _POOL.map(lambda part: store.present(part, now),
@@ -421,14 +421,14 @@ def _push_roster(post_id: str, pages: list[str]) -> int:
         return 0
     # The fan-out's own rule on the pages' members as they are now (an unfollow since drops out).
     members = roster.members_of(post.account_id, pages)
-    return _push_feed(post_id, followers_to_deliver(members, key_millis(post.feed_key)))
+    return _push_feed(partial(feed_item, post), followers_to_deliver(members, key_millis(post.feed_key)))
 
 
 def _push_pulled(post_id: str) -> int:
     post = get_post(post_id, consistent=True)
     if post.status != PUBLISHED or not post.feed_key:
         return 0
-    item = feed_item(post_id)
+    item = feed_item(post)
     delivered = 0
     now = clock.now()
     for page in store.present_users(now):

@@ -158,10 +158,10 @@ def queue_resources(key: str, spec: QueueSpec) -> dict[str, dict[str, Any]]:
     }
 
 
-def spec_for_queue(queue_name: str) -> tuple[str, QueueSpec]:
+def queue_key_of(queue_name: str) -> str:
     for key, spec in QUEUES.items():
         if spec.name == queue_name:
-            return key, spec
+            return key
     raise TemplateError(f"consumer queue {queue_name!r} is not in chalicelib.store.queues.QUEUES")
 
 
@@ -306,11 +306,12 @@ def grant_statements(name: str, consumed_queue: str | None) -> list[dict[str, An
 
 @dataclass(frozen=True)
 class FunctionInfo:
+    """One Lambda function of the app, and what triggers it: a queue (its key in ``QUEUES``), a schedule, or neither."""
+
     name: str
     logical_id: str
     queue_key: str | None = None
     schedule: str | None = None
-    partial_failures: bool = False
 
 
 def app_functions(app: Chalice) -> list[FunctionInfo]:
@@ -320,9 +321,8 @@ def app_functions(app: Chalice) -> list[FunctionInfo]:
         if isinstance(source, SQSEventConfig):
             if source.queue_arn or not source.queue:
                 raise TemplateError(f"{source.name}: name the queue (queue=...), the template makes it")
-            key, spec = spec_for_queue(source.queue)
-            functions.append(FunctionInfo(source.name, function_logical_id(source.name), queue_key=key,
-                                          partial_failures=spec.reports_partial_failures))
+            key = queue_key_of(source.queue)
+            functions.append(FunctionInfo(source.name, function_logical_id(source.name), queue_key=key))
         elif isinstance(source, ScheduledEventConfig):
             expression = source.schedule_expression
             text = expression if isinstance(expression, str) else expression.to_string()
@@ -420,7 +420,7 @@ def extend(chalice_template: dict[str, Any], app: Chalice) -> dict[str, Any]:
             for event in props.get("Events", {}).values():
                 if event["Type"] == "SQS":
                     event["Properties"]["Queue"] = get_att(queue_logical_id(info.queue_key))
-                    if info.partial_failures:
+                    if spec.reports_partial_failures:
                         event["Properties"]["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
         if info.schedule is not None:
             props["Events"] = {to_cfn_resource_name(info.name) + "Schedule": _schedule_event(info.name, info.schedule)}

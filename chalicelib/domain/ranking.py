@@ -32,6 +32,8 @@ ALL = "all"
 
 @dataclass(frozen=True)
 class HotListConfig:
+    """``hot_list.json``: which posts compete, how their engagement is weighed and decays, how many are listed."""
+
     window_hours: float
     half_life_hours: float
     weights: dict[str, float]

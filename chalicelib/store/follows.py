@@ -22,6 +22,8 @@ from chalicelib.store.roster import FanRosterModel, member, roster_page
 
 
 class UserIndex(GlobalIndex["FollowModel"]):
+    """The accounts one user follows, newest follow first."""
+
     user_id = UnicodeAttribute(hash_key=True)
     followed_at = UTCDateTimeAttribute(range_key=True)
 

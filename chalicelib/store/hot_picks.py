@@ -20,6 +20,8 @@ MAX_PICKS_READ = 20
 
 
 class ListIndex(GlobalIndex["HotPickModel"]):
+    """One hot list's picks by the time they end (the live ones are those ending after now)."""
+
     list_id = UnicodeAttribute(hash_key=True)
     until = UTCDateTimeAttribute(range_key=True)
 

@@ -19,6 +19,8 @@ from chalicelib.store.batch import batch_write, key_of
 
 
 class SectionIndex(LocalIndex["InboxModel"]):
+    """One user's inbox entries of one feed section, newest first."""
+
     user_id = UnicodeAttribute(hash_key=True)
     section_key = UnicodeAttribute(range_key=True)  # "<section>#<feed_key>"
 

@@ -49,11 +49,15 @@ TRIM_SAMPLE = 20
 
 
 class OrderIndex(LocalIndex["NotificationModel"]):
+    """One user's notifications, most recently updated first (the list and its cap)."""
+
     user_id = UnicodeAttribute(hash_key=True)
     order = UnicodeAttribute(range_key=True)
 
 
 class TypeOrderIndex(LocalIndex["NotificationModel"]):
+    """One user's notifications of one type, most recently updated first."""
+
     user_id = UnicodeAttribute(hash_key=True)
     type_order = UnicodeAttribute(range_key=True)  # "<type>#<order>"
 

@@ -18,6 +18,8 @@ from chalicelib.config import settings
 
 @dataclass(frozen=True)
 class QueueSpec:
+    """One SQS queue and its dead-letter queue, and how the Lambda consumer reads it (infra and local build from it)."""
+
     name: str
     consumer_timeout_s: int
     batch_size: int

@@ -61,6 +61,8 @@ class PostContent:
 
 @dataclass(frozen=True)
 class Verdict:
+    """One hook's answer: approve, reject or review, with a machine reason and a message for the author."""
+
     hook: str
     outcome: str
     reason: str | None = None

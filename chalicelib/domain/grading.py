@@ -399,7 +399,7 @@ def check_runnable(run_id: str, now: datetime, max_age_days: int) -> None:
 
 def tier_change_mark(at: datetime, previous_tier: str) -> str:
     """How a tier change is kept on the account: ``<epoch ms, 13 digits>#<tier before the change>``."""
-    return f"{int(at.timestamp() * 1000):013d}#{previous_tier}"
+    return f"{clock.epoch_millis(at):013d}#{previous_tier}"
 
 
 def tier_at(current_tier: str, changes: Sequence[str] | None, instant: datetime) -> str:
@@ -414,7 +414,7 @@ def tier_at(current_tier: str, changes: Sequence[str] | None, instant: datetime)
     >>> tier_at("H1", moved, datetime(2026, 11, 1, tzinfo=UTC)), tier_at("H1", moved, datetime(2026, 11, 3, tzinfo=UTC))
     ('W3', 'H1')
     """
-    after = int(instant.timestamp() * 1000)
+    after = clock.epoch_millis(instant)
     for mark in changes or ():
         at, _, previous = mark.partition("#")
         if int(at) > after:

@@ -27,5 +27,5 @@ def new_id(at: datetime) -> str:
 
 def derived_id(at: datetime, seed: str) -> str:
     """Like :func:`new_id`, but the same for the same ``at`` and ``seed`` (a retried create makes one item)."""
-    millis = int(at.timestamp() * 1000)
-    return _encode(millis, 10) + _encode(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:10], "big"), 16)
+    digest = hashlib.sha256(seed.encode()).digest()
+    return _encode(epoch_millis(at), 10) + _encode(int.from_bytes(digest[:10], "big"), 16)

@@ -125,7 +125,12 @@ def group_id(group: str, first_at: datetime) -> str:
 
 def order_key(updated_at: datetime, notification_id: str) -> str:
     """Sort key of "most recently updated first" (and of the read marker)."""
-    return f"{int(updated_at.timestamp() * 1000):013d}#{notification_id}"
+    return f"{clock.epoch_millis(updated_at):013d}#{notification_id}"
+
+
+def type_order_key(type_: str, order: str) -> str:
+    """Sort key of one type's notifications, most recently updated first: ``<type>#<order key>``."""
+    return f"{type_}#{order}"
 
 
 def merge_actors(current: Iterable[str], newest_first: Iterable[str]) -> list[str]:

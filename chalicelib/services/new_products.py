@@ -78,7 +78,7 @@ def handle_message(message: NewProductsMessage) -> dict[str, int]:
 
 def _window_bounds(now: datetime) -> tuple[int, datetime]:
     closes = now + timedelta(seconds=settings.auto_new_window_s)
-    return int(closes.timestamp() * 1000), closes + timedelta(seconds=settings.auto_new_close_grace_s)
+    return clock.epoch_millis(closes), closes + timedelta(seconds=settings.auto_new_close_grace_s)
 
 
 def record_event(listing: Listing, event_id: str) -> str:
@@ -139,7 +139,7 @@ def close_window(window_id: str) -> str:
     if window.status == store.CLOSED:
         return "already_closed"
     now = clock.now()
-    if now.timestamp() * 1000 < window.closes_ms + settings.auto_new_close_grace_s * 1000:
+    if clock.epoch_millis(now) < window.closes_ms + settings.auto_new_close_grace_s * 1000:
         return "not_due"  # listings may still be joining; the schedule sends it again
     listings = store.window_listings(window)
     try:

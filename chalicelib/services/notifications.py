@@ -161,7 +161,7 @@ def apply_events(events: Iterable[NotificationEvent]) -> list[tuple[str, str]]:
         nid = rules.single_id(recipient, event.key)
         item = store.NotificationModel(
             recipient, nid, type=event.type, order=rules.order_key(now, nid),
-            type_order=f"{event.type}#{rules.order_key(now, nid)}", account_id=event.account_id,
+            type_order=rules.type_order_key(event.type, rules.order_key(now, nid)), account_id=event.account_id,
             account_name=account.display_name if account else None, post_id=event.post_id,
             actors=[event.actor] if event.actor else None, actor_count=1, data=event.data or None,
             created_at=event.instant, updated_at=now, expires=now + rules.TTL)

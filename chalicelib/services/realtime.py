@@ -434,7 +434,7 @@ def _push_pulled(post_id: str) -> int:
     for page in store.present_users(now):
         follows = batch_get(FollowModel, [key_of(FollowModel, post.account_id, u) for u in page])
         fans = [f.user_id for f in follows if pulled_post_shows(
-            post.feed_key, int(f.followed_at.timestamp() * 1000), [str(g) for g in post.audience_groups or ()],
+            post.feed_key, clock.epoch_millis(f.followed_at), [str(g) for g in post.audience_groups or ()],
             f.groups)]
         present = store.present(fans, now) if fans else {}
         if present and item is not None:

@@ -21,8 +21,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -30,7 +28,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.config import settings
 from chalicelib.domain import clock
 from chalicelib.domain.activity import ActivityUnit, WriteKey, merge_writes, transaction_groups
-from chalicelib.store.base import TableMeta, applied, conditions_failed, transact
+from chalicelib.store.base import TableMeta, applied, transact, transaction_failures
 from chalicelib.store.batch import batch_get, batch_write, key_of
 from chalicelib.store.follows import FollowModel
 from chalicelib.store.idempotency import claim_once
@@ -161,22 +159,23 @@ def _apply_group(group: list[ActivityUnit]) -> tuple[int, int]:
     while pending:
         writes = {k: v for k, v in sorted(merge_writes(pending).items()) if not (k[0] == "post" and k[1] in gone_posts)}
         calls += 1
-        try:
-            with TransactWrite(connection=_connection()) as tx:
-                for unit in pending:
-                    tx.save(AppliedActivityModel(unit.unit_id, expires=expires),
-                            condition=AppliedActivityModel.unit_id.does_not_exist())
-                for key, counters in writes.items():
-                    _add_update(tx, key, counters)
+
+        def write(tx: TransactWrite, pending: list[ActivityUnit] = pending,
+                  writes: dict[WriteKey, dict[str, int]] = writes) -> None:
+            for unit in pending:
+                tx.save(AppliedActivityModel(unit.unit_id, expires=expires),
+                        condition=AppliedActivityModel.unit_id.does_not_exist())
+            for key, counters in writes.items():
+                _add_update(tx, key, counters)
+
+        # A throttle (or conflicts past the retries) raises: the batch is redelivered, nothing applied.
+        failed = transaction_failures(AccountDayModel, write)
+        if not failed:
             return len(pending), calls
-        except TransactWriteError as error:
-            # Reasons come back puts first (the markers), then the updates in order.
-            failed = conditions_failed(error)
-            if not any(failed):
-                raise  # a conflict or throttle: the batch is redelivered, and nothing was applied
-            marker_failed, update_failed = failed[:len(pending)], failed[len(pending):]
-            gone_posts |= {key[1] for key, bad in zip(writes, update_failed, strict=False) if bad and key[0] == "post"}
-            pending = [unit for unit, bad in zip(pending, marker_failed, strict=True) if not bad]
+        # Reasons come back puts first (the markers), then the updates in order.
+        marker_failed, update_failed = failed[:len(pending)], failed[len(pending):]
+        gone_posts |= {key[1] for key, bad in zip(writes, update_failed, strict=False) if bad and key[0] == "post"}
+        pending = [unit for unit, bad in zip(pending, marker_failed, strict=True) if not bad]
     return 0, calls
 
 
@@ -189,10 +188,6 @@ def _add_update(tx: TransactWrite, key: WriteKey, counters: dict[str, int]) -> N
                            AccountHourModel.expires.set(_expiry(key[2][:10]))])
     else:
         tx.update(PostModel(key[1]), actions=_additions(PostModel, counters), condition=PostModel.post_id.exists())
-
-
-def _connection() -> Connection:
-    return AccountDayModel._get_connection().connection
 
 
 def followers_among(pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:

@@ -8,7 +8,6 @@ key-range Queries on the account's counters, however many followers it has.
 
 from __future__ import annotations
 
-import random
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -16,15 +15,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
 from chalicelib.domain import fans
-from chalicelib.store.base import TableMeta
+from chalicelib.store.base import TableMeta, transaction_failures
 from chalicelib.store.batch import batch_get, key_of
+from chalicelib.store.retry import backoff
 
 # Day counters are read for 30 days back; they expire after that (a later decrement of an
 # expired one makes a negative item nobody reads, which expires again).
@@ -61,14 +60,9 @@ def add_moves(tx: TransactWrite, account_id: str, deltas: Counter[str]) -> None:
         tx.update(FanCountModel(account_id, key), actions=actions)
 
 
-def is_conflict(error: TransactWriteError) -> bool:
-    """A transaction cancelled by a failed condition or a concurrent transaction: read again, retry."""
-    codes = {r.code for r in (error.cancellation_reasons or []) if r}
-    return bool(codes & {"ConditionalCheckFailed", "TransactionConflict"})
-
-
-def backoff(attempt: int) -> None:
-    time.sleep(random.uniform(0, min(0.2, 0.005 * 2 ** attempt)))
+def backoff_after_race(attempt: int) -> None:
+    """Wait a little before reading a follow again that another writer changed first."""
+    backoff(attempt, 0.005, 0.2, time.sleep)
 
 
 def counters(account_id: str, today: date) -> dict[str, int]:
@@ -117,25 +111,27 @@ def record_active_days(fan_days: Iterable[tuple[str, str, str]]) -> int:
                 last, before = fans.advance_activity(last, before, day)
             if (last, before) == old or last is None:
                 break
-            try:
-                with TransactWrite(connection=FollowModel._get_connection().connection) as tx:
-                    tx.update(FollowModel(account_id, user_id),
-                              actions=[FollowModel.last_active.set(last),
-                                       FollowModel.active_before.set(before) if before
-                                       else FollowModel.active_before.remove(),
-                                       FollowModel.rev.add(1)],
-                              condition=revision_unchanged(follow))
-                    add_moves(tx, account_id, fans.activity_deltas(old, (last, before)))
+
+            def write(tx: TransactWrite, account_id: str = account_id, user_id: str = user_id,
+                      follow: FollowModel = follow, moves: tuple[str, str | None] = (last, before),
+                      old: tuple[str | None, str | None] = old) -> None:
+                last, before = moves
+                tx.update(FollowModel(account_id, user_id),
+                          actions=[FollowModel.last_active.set(last),
+                                   FollowModel.active_before.set(before) if before
+                                   else FollowModel.active_before.remove(),
+                                   FollowModel.rev.add(1)],
+                          condition=revision_unchanged(follow))
+                add_moves(tx, account_id, fans.activity_deltas(old, moves))
+
+            if not transaction_failures(FollowModel, write):
                 moved += 1
                 break
-            except TransactWriteError as error:
-                if not is_conflict(error):
-                    raise
-                backoff(attempt)
-                try:
-                    follow = FollowModel.get(account_id, user_id, consistent_read=True)
-                except FollowModel.DoesNotExist:
-                    follow = None
+            backoff_after_race(attempt)  # the follow changed meanwhile: read it again
+            try:
+                follow = FollowModel.get(account_id, user_id, consistent_read=True)
+            except FollowModel.DoesNotExist:
+                follow = None
         else:
             raise RuntimeError(f"follow {account_id}/{user_id} kept changing; the batch will be retried")
     return moved

@@ -89,6 +89,7 @@ def unfollow(account_id: str, user_id: str) -> bool:
             current = FollowModel.get(account_id, user_id, consistent_read=True)
         except FollowModel.DoesNotExist:
             return False
+
         def write(tx: TransactWrite, current: FollowModel = current) -> None:
             tx.delete(current, condition=revision_unchanged(current))
             tx.update(AccountModel(account_id), actions=[AccountModel.follower_count.add(-1)],
@@ -105,7 +106,7 @@ def unfollow(account_id: str, user_id: str) -> bool:
         if len(failed) >= 2 and failed[1]:
             return False
         if failed:
-            fan_counts.backoff(attempt)
+            fan_counts.backoff_after_race(attempt)
             continue  # changed, or unfollowed (and maybe followed again) meanwhile: look again
         return True
     return False
@@ -146,9 +147,8 @@ def _change_group(account_id: str, user_id: str, group: str, joining: bool) -> N
         read_cache.forget_follow(account_id, user_id)
         if not failed:
             return
-        fan_counts.backoff(attempt)
+        fan_counts.backoff_after_race(attempt)
     raise RuntimeError(f"follow {account_id}/{user_id} kept changing; retry")
-    read_cache.forget_follow(account_id, user_id)
 
 
 def followers_page(account_id: str, limit: int, after: dict[str, str] | None,

@@ -13,16 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
+from chalicelib.domain.clock import epoch_millis
 from chalicelib.domain.new_products import MAX_LISTINGS_PER_WINDOW, REANNOUNCE_AFTER, Listing
 from chalicelib.store.accounts import AccountModel
 from chalicelib.store.activity import add_day_counters, day_item
-from chalicelib.store.base import GlobalIndex, TableMeta, conditions_failed
+from chalicelib.store.base import GlobalIndex, TableMeta, applied, transaction_failures
 from chalicelib.store.posts import PostModel, queue_time
 
 OPEN, CLOSED = "open", "closed"
@@ -106,16 +106,10 @@ def open_window(account_id: str, window_id: str, now: datetime, closes_ms: int, 
                        listings=0, queue=OPEN, queue_at=queue_time(close_at)).save(
         condition=ListingWindowModel.window_id.does_not_exist())
     pointer = AccountModel.new_product_window
-    try:
-        AccountModel(account_id).update(
-            actions=[pointer.set(window_id)],
-            condition=AccountModel.account_id.exists() & (
-                pointer.does_not_exist() if previous is None else pointer == previous))
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return applied(lambda: AccountModel(account_id).update(
+        actions=[pointer.set(window_id)],
+        condition=AccountModel.account_id.exists() & (
+            pointer.does_not_exist() if previous is None else pointer == previous)))
 
 
 @dataclass(frozen=True)
@@ -125,29 +119,27 @@ class Recorded:
 
 def record_listing(window_id: str, listing: Listing, event_id: str, now: datetime) -> Recorded:
     """Add a listing to an open window, once per product per 30 days, in one transaction."""
-    now_ms = int(now.timestamp() * 1000)
+    now_ms = epoch_millis(now)
     mark = ProductMarkModel(mark_id(listing.account_id, listing.product_id), window_id=window_id, event_id=event_id,
                             expires_at=now + REANNOUNCE_AFTER)
     item = WindowListingModel(window_id, listing.product_id, title=listing.title, image=listing.image,
                               price=listing.price, listed_at=listing.listed_at)
     window = ListingWindowModel(window_id)
-    try:
-        with TransactWrite(connection=ListingWindowModel._get_connection().connection) as tx:
-            tx.save(mark, condition=ProductMarkModel.mark_id.does_not_exist()
-                    | (ProductMarkModel.expires_at < now))
-            tx.save(item)
-            tx.update(window, actions=[ListingWindowModel.listings.add(1)],
-                      condition=(ListingWindowModel.status == OPEN) & (ListingWindowModel.closes_ms > now_ms)
-                      & (ListingWindowModel.listings < MAX_LISTINGS_PER_WINDOW))
-    except TransactWriteError as error:
-        failed = conditions_failed(error)  # puts, then updates: [mark, listing, window]
-        if failed and failed[0]:
-            earlier = ProductMarkModel.get(mark.mark_id, consistent_read=True)
-            return Recorded("redelivered" if earlier.event_id == event_id else "duplicate")
-        if len(failed) == 3 and failed[2]:
-            return Recorded("window_closed")
-        raise
-    return Recorded("added")
+
+    def write(tx: TransactWrite) -> None:
+        tx.save(mark, condition=ProductMarkModel.mark_id.does_not_exist() | (ProductMarkModel.expires_at < now))
+        tx.save(item)
+        tx.update(window, actions=[ListingWindowModel.listings.add(1)],
+                  condition=(ListingWindowModel.status == OPEN) & (ListingWindowModel.closes_ms > now_ms)
+                  & (ListingWindowModel.listings < MAX_LISTINGS_PER_WINDOW))
+
+    failed = transaction_failures(ListingWindowModel, write)  # puts, then updates: [mark, listing, window]
+    if not failed:
+        return Recorded("added")
+    if failed[0]:
+        earlier = ProductMarkModel.get(mark.mark_id, consistent_read=True)
+        return Recorded("redelivered" if earlier.event_id == event_id else "duplicate")
+    return Recorded("window_closed")  # the listing itself has no condition: the window's failed
 
 
 DROPPED = {"duplicate": "listings_duplicate", "opted_out": "listings_opted_out"}
@@ -179,23 +171,14 @@ def due_windows(until: datetime, limit: int) -> list[ListingWindowModel]:
 
 def postpone(window: ListingWindowModel, until: datetime) -> None:
     """Push the schedule's next look at a window out (its close message is on its way)."""
-    try:
-        window.update(actions=[ListingWindowModel.queue_at.set(queue_time(until))],
-                      condition=ListingWindowModel.status == OPEN)
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise  # else closed meanwhile: nothing left to postpone
+    # False when it closed meanwhile: nothing left to postpone.
+    applied(lambda: window.update(actions=[ListingWindowModel.queue_at.set(queue_time(until))],
+                                  condition=ListingWindowModel.status == OPEN))
 
 
 def insert_system_post(post: PostModel) -> bool:
     """Write the window's post; False when it exists already (a retried or concurrent close)."""
-    try:
-        post.save(condition=PostModel.post_id.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return applied(lambda: post.save(condition=PostModel.post_id.does_not_exist()))
 
 
 def close(window: ListingWindowModel, post_id: str | None) -> bool:
@@ -204,10 +187,4 @@ def close(window: ListingWindowModel, post_id: str | None) -> bool:
                ListingWindowModel.queue_at.remove()]
     if post_id:
         actions.append(ListingWindowModel.post_id.set(post_id))
-    try:
-        window.update(actions=actions, condition=ListingWindowModel.status == OPEN)
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return applied(lambda: window.update(actions=actions, condition=ListingWindowModel.status == OPEN))

@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from pynamodb.attributes import (
@@ -31,14 +32,13 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
 from chalicelib.domain import notifications as rules
-from chalicelib.store.base import LocalIndex, TableMeta, conditions_failed
+from chalicelib.store.base import LocalIndex, TableMeta, applied, transaction_failures
 from chalicelib.store.batch import batch_get, batch_write, key_of
 
 # A transaction holds at most 100 items: 99 markers and the group's update.
@@ -117,10 +117,6 @@ class NotificationSettingsModel(Model):
     read_marker = UnicodeAttribute(null=True)  # every notification ordered at or before it is read
 
 
-def _connection() -> Connection:
-    return NotificationModel._get_connection().connection
-
-
 def _expiry(at: datetime) -> datetime:
     return at + rules.TTL
 
@@ -129,13 +125,7 @@ def _expiry(at: datetime) -> datetime:
 
 def put_single(item: NotificationModel) -> bool:
     """Store an ungrouped notification; False when that event was stored already."""
-    try:
-        item.save(condition=NotificationModel.notification_id.does_not_exist())
-        return True
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+    return applied(lambda: item.save(condition=NotificationModel.notification_id.does_not_exist()))
 
 
 def open_group(group: str, at: datetime) -> tuple[str, datetime, bool]:
@@ -158,13 +148,9 @@ def open_group(group: str, at: datetime) -> tuple[str, datetime, bool]:
         nid = rules.group_id(group, at)
         condition = (GroupHeadModel.group_key.does_not_exist() if head is None
                      else GroupHeadModel.first_at == head.first_at)
-        try:
-            GroupHeadModel(group, notification_id=nid, first_at=at,
-                           expires=at + rules.GROUP_WINDOW * 2).save(condition=condition)
+        started = GroupHeadModel(group, notification_id=nid, first_at=at, expires=at + rules.GROUP_WINDOW * 2)
+        if applied(partial(started.save, condition=condition)):
             return nid, at, False
-        except PutError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
     raise RuntimeError(f"group head {group} kept changing")
 
 
@@ -217,36 +203,39 @@ def _commit_chunk(addition: GroupAddition, chunk: list[str], now: datetime) -> t
             marker_condition = marker_condition | (ActorMarkerModel.notification_id != nid)
         update_condition = (NotificationModel.version == version if current is not None
                             else NotificationModel.notification_id.does_not_exist())
-        try:
-            with TransactWrite(connection=_connection()) as tx:
-                for actor in chunk:
-                    tx.save(ActorMarkerModel(f"{addition.group_key}#{actor}", notification_id=nid,
-                                             expires=addition.first_at + rules.GROUP_WINDOW * 2),
-                            condition=marker_condition)
-                tx.update(NotificationModel(addition.user_id, nid), actions=[
-                    NotificationModel.actor_count.add(len(chunk)),
-                    NotificationModel.version.set(version + 1),
-                    NotificationModel.actors.set(actors),
-                    NotificationModel.type.set(addition.type),
-                    NotificationModel.order.set(order),
-                    NotificationModel.type_order.set(f"{addition.type}#{order}"),
-                    NotificationModel.created_at.set(addition.first_at),
-                    NotificationModel.updated_at.set(now),
-                    NotificationModel.expires.set(_expiry(now)),
-                    *([NotificationModel.account_id.set(addition.account_id)] if addition.account_id else []),
-                    *([NotificationModel.account_name.set(addition.account_name)] if addition.account_name else []),
-                    *([NotificationModel.post_id.set(addition.post_id)] if addition.post_id else []),
-                ], condition=update_condition)
-        except TransactWriteError as error:
-            failed = conditions_failed(error)
-            if not any(failed):
-                continue  # a concurrent transaction on the same items: try again
-            # Puts (the markers) come before the update in PynamoDB's request.
+
+        def write(tx: TransactWrite, chunk: list[str] = chunk, version: int = version, actors: Any = actors,
+                  order: str = order, marker_condition: Any = marker_condition, update_condition: Any = update_condition
+                  ) -> None:
+            for actor in chunk:
+                tx.save(ActorMarkerModel(f"{addition.group_key}#{actor}", notification_id=nid,
+                                         expires=addition.first_at + rules.GROUP_WINDOW * 2),
+                        condition=marker_condition)
+            tx.update(NotificationModel(addition.user_id, nid), actions=[
+                NotificationModel.actor_count.add(len(chunk)),
+                NotificationModel.version.set(version + 1),
+                NotificationModel.actors.set(actors),
+                NotificationModel.type.set(addition.type),
+                NotificationModel.order.set(order),
+                NotificationModel.type_order.set(rules.type_order_key(addition.type, order)),
+                NotificationModel.created_at.set(addition.first_at),
+                NotificationModel.updated_at.set(now),
+                NotificationModel.expires.set(_expiry(now)),
+                *([NotificationModel.account_id.set(addition.account_id)] if addition.account_id else []),
+                *([NotificationModel.account_name.set(addition.account_name)] if addition.account_name else []),
+                *([NotificationModel.post_id.set(addition.post_id)] if addition.post_id else []),
+            ], condition=update_condition)
+
+        failed = transaction_failures(NotificationModel, write)
+        if failed:
+            # Puts (the markers) come before the update in PynamoDB's request; a failed
+            # update alone (another consumer moved the version) is read again.
             chunk = [actor for actor, bad in zip(chunk, failed[:len(chunk)], strict=True) if not bad]
             continue
         stored = NotificationModel(addition.user_id, nid, type=addition.type, order=order,
-                                   type_order=f"{addition.type}#{order}", account_id=addition.account_id,
-                                   account_name=addition.account_name, post_id=addition.post_id, actors=actors,
+                                   type_order=rules.type_order_key(addition.type, order),
+                                   account_id=addition.account_id, account_name=addition.account_name,
+                                   post_id=addition.post_id, actors=actors,
                                    actor_count=(int(current.actor_count) if current is not None else 0) + len(chunk),
                                    created_at=addition.first_at, updated_at=now, version=version + 1,
                                    data=current.data if current is not None else None)
@@ -293,14 +282,10 @@ def set_muted(user_id: str, muted: list[str]) -> None:
 
 def advance_read_marker(user_id: str, marker: str) -> None:
     """Move the read marker forward to ``marker`` (never back)."""
-    try:
-        NotificationSettingsModel(user_id).update(
-            actions=[NotificationSettingsModel.read_marker.set(marker)],
-            condition=NotificationSettingsModel.read_marker.does_not_exist()
-            | (NotificationSettingsModel.read_marker < marker))
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    applied(lambda: NotificationSettingsModel(user_id).update(
+        actions=[NotificationSettingsModel.read_marker.set(marker)],
+        condition=NotificationSettingsModel.read_marker.does_not_exist()
+        | (NotificationSettingsModel.read_marker < marker)))  # False: it was there already
 
 
 def get_notification(user_id: str, notification_id: str) -> NotificationModel | None:
@@ -315,7 +300,8 @@ def page(user_id: str, type_: str | None, now: datetime, limit: int,
     """Most recently updated first; expired ones (moto keeps them past their TTL) never show."""
     live = NotificationModel.expires.does_not_exist() | (NotificationModel.expires > now)
     if type_:
-        results = NotificationModel.by_type.query(user_id, NotificationModel.type_order.startswith(f"{type_}#"),
+        of_type = NotificationModel.type_order.startswith(rules.type_order_key(type_, ""))
+        results = NotificationModel.by_type.query(user_id, of_type,
                                                   scan_index_forward=False, limit=limit, filter_condition=live,
                                                   last_evaluated_key=after)
     else:

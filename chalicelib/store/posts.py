@@ -160,15 +160,19 @@ class KeyTaken(Exception):
         self.post_id = post_id
 
 
+def _quota_counter(account_id: str, day: str) -> str:
+    return f"{account_id}#{day}"
+
+
 def _quota_update(tx: TransactWrite, account_id: str, charge: QuotaCharge) -> None:
-    counter = QuotaCounterModel(f"{account_id}#{charge.day}")
+    counter = QuotaCounterModel(_quota_counter(account_id, charge.day))
     tx.update(counter, actions=[QuotaCounterModel.count.add(1)],
               condition=QuotaCounterModel.count.does_not_exist() | (QuotaCounterModel.count < charge.limit))
 
 
 def quota_count(account_id: str, day: str) -> int:
     try:
-        return int(QuotaCounterModel.get(f"{account_id}#{day}", consistent_read=True).count)
+        return int(QuotaCounterModel.get(_quota_counter(account_id, day), consistent_read=True).count)
     except QuotaCounterModel.DoesNotExist:
         return 0
 
@@ -180,6 +184,7 @@ def insert_post(post: PostModel, charge: QuotaCharge | None, idempotency_key: st
     :class:`KeyTaken` (with the earlier post id) when the key was used before.
     """
     key_item = PostKeyModel(f"{post.account_id}#{idempotency_key}", post_id=post.post_id) if idempotency_key else None
+
     def write(tx: TransactWrite) -> None:
         if key_item:
             tx.save(key_item, condition=PostKeyModel.key.does_not_exist())
@@ -200,7 +205,8 @@ def refund_in(tx: TransactWrite, post: PostModel) -> None:
     """Give back the post's quota slot in ``tx`` (a post that ends without publishing)."""
     # No condition: the slot was charged in the transaction that wrote the post, so the
     # counter holds it; a failed condition here would undo the status change it goes with.
-    tx.update(QuotaCounterModel(f"{post.account_id}#{post.quota_day}"), actions=[QuotaCounterModel.count.add(-1)])
+    tx.update(QuotaCounterModel(_quota_counter(post.account_id, post.quota_day)),
+              actions=[QuotaCounterModel.count.add(-1)])
 
 
 def get_post(post_id: str, consistent: bool = False) -> PostModel:

@@ -29,13 +29,14 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.config import settings
 from chalicelib.domain.activity import MAX_TRANSACTION_ACTIONS
-from chalicelib.store.base import GlobalIndex, TableMeta, transaction_failures
+from chalicelib.domain.clock import epoch_millis
+from chalicelib.store.base import GlobalIndex, TableMeta, applied, transaction_failures
 from chalicelib.store.batch import batch_get, batch_write, key_of
 
 TICKET_TTL = timedelta(seconds=60)
@@ -134,12 +135,8 @@ def redeem_ticket(ticket: str, now: datetime) -> str | None:
         item = TicketModel.get(ticket, consistent_read=True)
     except DoesNotExist:
         return None
-    try:
-        item.delete(condition=TicketModel.ticket.exists())
-    except DeleteError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return None  # another handshake used it first
-        raise
+    if not applied(lambda: item.delete(condition=TicketModel.ticket.exists())):
+        return None  # another handshake used it first
     return item.user_id if item.expires > now else None
 
 
@@ -152,7 +149,7 @@ def shard_of(user_id: str) -> int:
 def connect(connection_id: str, user_id: str, now: datetime, grace: timedelta) -> dict[str, int]:
     """Record a connection and the user's presence; returns the user's open connections (id -> ms)."""
     ConnectionModel(connection_id, user_id=user_id, connected_at=now, expires=now + CONNECTION_TTL).save()
-    old = touch_presence(user_id, now, grace, add_connection=(connection_id, int(now.timestamp() * 1000)))
+    old = touch_presence(user_id, now, grace, add_connection=(connection_id, epoch_millis(now)))
     return dict(old)
 
 
@@ -168,12 +165,8 @@ def touch_presence(user_id: str, now: datetime, grace: timedelta,
                PresenceModel.expires.set(now + grace + CONNECTION_TTL)]
     if add_connection is not None:
         actions.append(PresenceModel.connections[add_connection[0]].set(add_connection[1]))
-    try:
-        item = PresenceModel(user_id)
-        item.update(actions=actions, condition=PresenceModel.active_until >= _epoch(now))
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    item = PresenceModel(user_id)
+    if not applied(lambda: item.update(actions=actions, condition=PresenceModel.active_until >= _epoch(now))):
         # Away (or never here): the log restarts after the current sequence number.
         restart = current_sequence(user_id) + 1
         fresh = {add_connection[0]: add_connection[1]} if add_connection else {}
@@ -196,12 +189,8 @@ def disconnect(connection_id: str) -> str | None:
     except DoesNotExist:
         return None
     item.delete()
-    try:
-        PresenceModel(item.user_id).update(actions=[PresenceModel.connections[connection_id].remove()],
-                                           condition=PresenceModel.user_id.exists())
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    applied(lambda: PresenceModel(item.user_id).update(actions=[PresenceModel.connections[connection_id].remove()],
+                                                       condition=PresenceModel.user_id.exists()))
     if item.subscriptions:
         batch_write(SubscriptionModel, delete_keys=[key_of(SubscriptionModel, p, connection_id)
                                                     for p in item.subscriptions])
@@ -268,14 +257,8 @@ def subscribers(post_id: str, now: datetime) -> list[SubscriptionModel]:
 def claim_counter_push(post_id: str, now: datetime, every: timedelta) -> bool:
     """True when no counters push is due for the post yet (the caller schedules one)."""
     due = _epoch(now + every)
-    try:
-        CounterPushModel(post_id, due=due, expires=now + timedelta(minutes=5)).save(
-            condition=CounterPushModel.post_id.does_not_exist() | (CounterPushModel.due < _epoch(now)))
-        return True
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+    return applied(lambda: CounterPushModel(post_id, due=due, expires=now + timedelta(minutes=5)).save(
+        condition=CounterPushModel.post_id.does_not_exist() | (CounterPushModel.due < _epoch(now))))
 
 
 def release_counter_push(post_id: str) -> None:

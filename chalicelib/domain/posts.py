@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.domain import clock
 from chalicelib.domain.clock import epoch_millis
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.ranking import recent_bucket
 
 # The post lifecycle (transitions: chalicelib/store/posts.py):
 # scheduled → pending_review → published | rejected; published → removed (also any other non-final status).
@@ -41,6 +41,19 @@ def feed_key(published_at: datetime, post_id: str) -> str:
 def section_feed_key(section: str, key: str) -> str:
     """Sort key of a post in its section's index: ``<section>#<feed_key>``."""
     return f"{section}#{key}"
+
+
+def recent_bucket_key(day: date, shard: int) -> str:
+    """A key of the hot list's candidate index: ``<Asia/Shanghai day>#<shard>``."""
+    return f"{day.isoformat()}#{shard}"
+
+
+def recent_bucket(published_at: datetime, post_id: str, shards: int) -> str:
+    """The bucket a published post is filed under: its Asia/Shanghai day and a shard of its id.
+
+    Shards spread one day's publications over several index partitions.
+    """
+    return recent_bucket_key(clock.local_day(published_at), zlib.crc32(post_id.encode()) % shards)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ account category.
 from __future__ import annotations
 
 import json
-import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.domain import clock
+from chalicelib.domain.posts import PUBLISHED, recent_bucket_key
 from chalicelib.domain.tiers import PENALTY_TIER, hot_list_eligible, tier_config
 
 HOT_LIST_FILE = Path(__file__).resolve().parent.parent / "data" / "hot_list.json"
@@ -75,7 +75,7 @@ class Ranked:
 def may_enter(status: str, tier: str, targeted: bool = False) -> bool:
     """Published posts of accounts whose tier has hot-list eligibility; never H1 or unknown tiers,
     never a post limited to fan groups (the list is public)."""
-    if targeted or status != "published" or tier == PENALTY_TIER or tier not in tier_config()["tiers"]:
+    if targeted or status != PUBLISHED or tier == PENALTY_TIER or tier not in tier_config()["tiers"]:
         return False
     return hot_list_eligible(tier)
 
@@ -83,7 +83,7 @@ def may_enter(status: str, tier: str, targeted: bool = False) -> bool:
 def may_be_picked(status: str, tier: str, targeted: bool = False) -> bool:
     """An operator's pick (人工精选) overrides tier eligibility, never the exclusions: published, not H1,
     not limited to fan groups."""
-    return not targeted and status == "published" and tier != PENALTY_TIER and tier in tier_config()["tiers"]
+    return not targeted and status == PUBLISHED and tier != PENALTY_TIER and tier in tier_config()["tiers"]
 
 
 def engagement(candidate: Candidate, config: HotListConfig) -> float:
@@ -133,17 +133,9 @@ def rank(candidates: Iterable[Candidate], now: datetime, config: HotListConfig) 
     return dict(lists)
 
 
-def recent_bucket(published_at: datetime, post_id: str, shards: int) -> str:
-    """The bucket a published post is filed under: its Asia/Shanghai day and a shard of its id.
-
-    Shards spread one day's publications over several index partitions.
-    """
-    return f"{clock.local_day(published_at).isoformat()}#{zlib.crc32(post_id.encode()) % shards}"
-
-
 def recent_buckets(now: datetime, config: HotListConfig) -> list[str]:
     """Every bucket that can hold a post published within the window before ``now``."""
     first = clock.local_day(now - timedelta(hours=config.window_hours))
     last = clock.local_day(now)
-    days = [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
-    return [f"{day}#{shard}" for day in days for shard in range(config.bucket_shards)]
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return [recent_bucket_key(day, shard) for day in days for shard in range(config.bucket_shards)]

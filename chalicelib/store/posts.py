@@ -66,7 +66,7 @@ class WorkQueueIndex(GlobalIndex["PostModel"]):
 class RecentIndex(GlobalIndex["PostModel"], projection=KeysOnlyProjection()):
     """Sparse, keys only: posts by publication day and shard (the hot list's candidates)."""
 
-    recent_bucket = UnicodeAttribute(hash_key=True)  # "<YYYY-MM-DD>#<shard>", see domain.ranking
+    recent_bucket = UnicodeAttribute(hash_key=True)  # "<YYYY-MM-DD>#<shard>", see domain.posts.recent_bucket
     post_id = UnicodeAttribute(range_key=True)
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chalicelib.domain.posts import recent_bucket
 from chalicelib.domain.ranking import (
     ALL,
     Candidate,
@@ -14,7 +15,6 @@ from chalicelib.domain.ranking import (
     hot_score,
     may_enter,
     rank,
-    recent_bucket,
     recent_buckets,
 )
 

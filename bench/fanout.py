@@ -104,11 +104,12 @@ def baseline_entries(account_id: str) -> Callable[[list[str]], list[dict[str, An
     """Users' inbox entries of a new post id of no post: what the baselines write, shaped
     like the fan-out's entries (same table, key lengths and attributes)."""
     from chalicelib.domain.ids import new_id
+    from chalicelib.domain.posts import feed_key
     from chalicelib.store.inbox import entry_items
 
-    post_id = new_id(datetime.now(UTC))
-    key = f"{int(time.time() * 1000):013d}#{post_id}"
-    return partial(entry_items, feed_key=key, post_id=post_id, account_id=account_id, section="new")
+    now = datetime.now(UTC)
+    post_id = new_id(now)
+    return partial(entry_items, feed_key=feed_key(now, post_id), post_id=post_id, account_id=account_id, section="new")
 
 
 class CpuClock:

@@ -21,6 +21,7 @@ NAMESPACE = "weitao"
 logger = Logger()
 metrics = Metrics()
 metrics.namespace = metrics.namespace or NAMESPACE
+# Made once so Powertools patches boto3: every AWS call is an X-Ray subsegment (no-op outside Lambda).
 tracer = Tracer()
 
 # The business metrics, by name (the dashboard in infra/ plots these).

@@ -184,13 +184,12 @@ def buckets(a: Assumptions) -> list[Bucket]:
 
 def firings_per_day(expression: str) -> float:
     """How often a schedule fires a day on average (crons counted over a 28-day, 4-week span)."""
-    if expression.startswith("rate("):
-        value, unit = expression[len("rate("):-1].split()
-        seconds = {"minute": 60, "hour": 3600, "day": 86_400}[unit.rstrip("s")]
-        return 86_400 / (int(value) * seconds)
     from datetime import datetime, timedelta
 
-    from local.cron import cron_matches
+    from local.cron import cron_matches, rate_seconds
+
+    if expression.startswith("rate("):
+        return 86_400 / rate_seconds(expression)
 
     start = datetime(2025, 3, 1)
     minutes = 28 * 24 * 60

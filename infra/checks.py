@@ -19,13 +19,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from infra.schedules import SHANGHAI
+
 ACCOUNT, PARTITION = "123456789012", "aws"
 ARTIFACT_URI = "s3://weitao-artifacts/deployment.zip"
 # Services whose actions read or change the platform's data: never on Resource "*".
 DATA_SERVICES = {"dynamodb", "sqs", "s3", "sns", "kms", "secretsmanager", "ssm", "cognito-idp", "lambda"}
 BLOCKING_SEVERITIES = {"MEDIUM", "HIGH", "CRITICAL"}
 MIN_RECEIVES, VISIBILITY_FACTOR = 5, 6
-SHANGHAI = "Asia/Shanghai"
 
 
 def resources_of(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
@@ -184,14 +185,6 @@ def parliament_findings(expanded: dict[str, Any], region: str) -> list[str]:
             if finding.severity in BLOCKING_SEVERITIES:
                 findings.append(f"{where}: {finding.severity} {finding.issue} {finding.detail}")
     return findings
-
-
-def parliament_all(expanded: dict[str, Any], region: str) -> list[str]:
-    """Every parliament finding, whatever its severity (for the report)."""
-    from parliament import analyze_policy_string
-
-    return [f"{where}: {f.severity} {f.issue}" for where, document in role_policies(expanded, region).items()
-            if "managed" not in document for f in analyze_policy_string(json.dumps(document)).findings]
 
 
 # --- the deployment rules, read from the template ---------------------------------------------------

@@ -11,7 +11,7 @@ few shapes a shifted cron cannot express (the author then writes the cron differ
 
 from __future__ import annotations
 
-from local.cron import DOW_NAMES, field_values
+from local.cron import DOW_NAMES, cron_fields, field_values
 
 SHANGHAI = "Asia/Shanghai"
 UTC_OFFSET_HOURS = 8
@@ -21,10 +21,10 @@ class UnconvertibleSchedule(ValueError):
     """A UTC cron whose Asia/Shanghai form is not a single cron expression."""
 
 
-def _expand(field: str, low: int, high: int) -> set[int]:
-    """Values of a numeric cron field (the local scheduler's parser: one grammar for both)."""
+def _expand(field: str, low: int, high: int, names: dict[str, int] | None = None) -> set[int]:
+    """Values of a cron field (the local scheduler's parser: one grammar for both)."""
     try:
-        return field_values(field, low, high)
+        return field_values(field, low, high, names)
     except ValueError as error:
         raise UnconvertibleSchedule(str(error)) from None
 
@@ -34,14 +34,10 @@ def _compact(values: set[int], low: int, high: int) -> str:
 
 
 def _shift_weekdays(field: str) -> str:
-    """Each day of week one later (SAT → SUN); accepts names, numbers, ranges and lists."""
-    days: set[int] = set()
-    for part in field.split(","):
-        if "#" in part or part.endswith("L"):
-            raise UnconvertibleSchedule(f"day-of-week {field!r} (nth/last weekday) cannot be shifted by a day")
-        ends = [DOW_NAMES.get(p.upper()) or int(p) for p in part.split("-")]
-        days.update(range(ends[0], ends[-1] + 1))
-    return ",".join(str(d % 7 + 1) for d in sorted(days))
+    """Each day of week one later (SAT → SUN); accepts names, numbers, ranges, steps and lists."""
+    if any("#" in part or part.endswith("L") for part in field.split(",")):
+        raise UnconvertibleSchedule(f"day-of-week {field!r} (nth/last weekday) cannot be shifted by a day")
+    return ",".join(str(d % 7 + 1) for d in sorted(_expand(field, 1, 7, DOW_NAMES)))
 
 
 def _shift_months(field: str) -> str:
@@ -71,10 +67,10 @@ def to_shanghai(expression: str) -> str:
     text = expression.strip()
     if not text.startswith("cron("):
         return text
-    fields = text[len("cron("):-1].split()
-    if len(fields) != 6:
-        raise UnconvertibleSchedule(f"{expression!r} is not a six-field EventBridge cron")
-    minute, hour, dom, month, dow, year = fields
+    try:
+        minute, hour, dom, month, dow, year = cron_fields(text)
+    except ValueError as error:
+        raise UnconvertibleSchedule(str(error)) from None
     hours = _expand(hour, 0, 23)
     local_hours = _compact({(h + UTC_OFFSET_HOURS) % 24 for h in hours}, 0, 23)
     crossing = {h + UTC_OFFSET_HOURS >= 24 for h in hours}

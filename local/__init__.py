@@ -1,0 +1,1 @@
+"""Running the app without AWS: embedded moto server, queue workers, schedules, WebSocket bridge, demo data."""

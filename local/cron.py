@@ -1,4 +1,4 @@
-"""EventBridge cron expressions (``cron(min hour dom month dow year)``): the one field parser, and matching."""
+"""EventBridge schedule expressions: the one parser of ``cron(min hour dom month dow year)`` and ``rate(n unit)``."""
 
 from __future__ import annotations
 
@@ -35,10 +35,24 @@ def field_values(field: str, low: int, high: int, names: dict[str, int] | None =
     return found
 
 
+def cron_fields(expression: str) -> list[str]:
+    """The six fields of ``cron(...)``; ``ValueError`` for anything else."""
+    text = expression.strip()
+    fields = text[len("cron("):-1].split() if text.startswith("cron(") and text.endswith(")") else []
+    if len(fields) != 6:
+        raise ValueError(f"{expression!r} is not a six-field EventBridge cron")
+    return fields
+
+
+def rate_seconds(expression: str) -> int:
+    """The period of ``rate(n minute|minutes|hour|hours|day|days)``, in seconds."""
+    value, unit = expression.strip()[len("rate("):-1].split()
+    return int(value) * {"minute": 60, "hour": 3600, "day": 86_400}[unit.rstrip("s")]
+
+
 def cron_matches(expression: str, at: datetime) -> bool:
     """Whether the UTC minute ``at`` is one the expression fires on (``L`` = last day of month)."""
-    fields = expression.strip()[len("cron("):-1].split()
-    minute, hour, dom, month, dow, year = fields
+    minute, hour, dom, month, dow, year = cron_fields(expression)
     if at.minute not in field_values(minute, 0, 59) or at.hour not in field_values(hour, 0, 23):
         return False
     if at.month not in field_values(month, 1, 12, _MONTH_NAMES) or at.year not in field_values(year, 1970, 2199):

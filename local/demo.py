@@ -377,6 +377,7 @@ def feature_latest(demo: Demo, account: DemoAccount) -> None:
 def run_today(demo: Demo, api_base: str) -> dict[str, str]:
     """Today, over HTTP to the running server; returns ids worth trying."""
     from chalicelib.domain import clock
+    from chalicelib.domain.posts import PUBLISHED
     from chalicelib.store.posts import PostModel
 
     demo.call.over_http = True
@@ -412,7 +413,7 @@ def run_today(demo: Demo, api_base: str) -> dict[str, str]:
     status, show = demo.call(show_fan, "POST", f"/accounts/{by_key['jiangnan'].account_id}/buyer-shows",
                              buyer_show_body(rng, by_key["jiangnan"], 9999))
     if status == 202:
-        wait_until(lambda: PostModel.get(show["post_id"], consistent_read=True).status == "published",
+        wait_until(lambda: PostModel.get(show["post_id"], consistent_read=True).status == PUBLISHED,
                    "the buyer show's moderation")
         demo.call(by_key["jiangnan"].owner, "PUT", f"/posts/{show['post_id']}/featured")
     return {"contest": contest or "", "poll": todays["xiaolu"] or "", "show": show.get("post_id", "")}
@@ -420,16 +421,19 @@ def run_today(demo: Demo, api_base: str) -> dict[str, str]:
 
 def moderated(post: Any) -> bool:
     """Published, rejected, or held for a moderator: the chain has run."""
-    return bool(post.status != "pending_review" or post.queue == "review")
+    from chalicelib.domain.posts import PENDING_REVIEW, QUEUE_REVIEW
+
+    return bool(post.status != PENDING_REVIEW or post.queue == QUEUE_REVIEW)
 
 
 def moderation_outcomes() -> dict[str, int]:
+    from chalicelib.domain.posts import QUEUE_REVIEW
     from chalicelib.store.posts import PostModel
 
     outcomes: dict[str, int] = {}
     for account in ACCOUNTS:
         for post in PostModel.by_account.query(account.account_id):
-            outcome = "held_for_review" if post.queue == "review" else post.status
+            outcome = "held_for_review" if post.queue == QUEUE_REVIEW else post.status
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
 

@@ -21,7 +21,7 @@ from chalice.local import LambdaContext
 from chalicelib.config import settings
 from chalicelib.observability import logger
 from chalicelib.services import background
-from local.cron import cron_matches
+from local.cron import cron_matches, rate_seconds
 
 # Failed records become visible again after this long (Lambda would wait for the
 # queue's full visibility timeout; locally we retry sooner).
@@ -89,7 +89,7 @@ class Schedule:
         expression = source.schedule_expression
         self.rate_s = None
         if isinstance(expression, Rate):
-            self.rate_s = expression.value * {"MINUTES": 60, "HOURS": 3600, "DAYS": 86400}[expression.unit]
+            self.rate_s = rate_seconds(expression.to_string())
             self.cron = None
         else:
             self.cron = expression if isinstance(expression, str) else expression.to_string()

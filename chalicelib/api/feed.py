@@ -1,4 +1,4 @@
-"""The home feed."""
+"""The home feed routes: a fan's feed by section, newest first, and its cursor."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ Tests pin the clock with :func:`set_now`; production code calls :func:`now`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -53,14 +53,14 @@ def local_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
 
 
-def next_local_midnight(instant: datetime) -> datetime:
-    """The start of the next Asia/Shanghai day after ``instant``."""
-    return local_midnight(local_day(instant) + timedelta(days=1))
-
-
 def epoch_millis(instant: datetime) -> int:
     """Milliseconds since the epoch (the time part of feed keys, roster members, ids)."""
     return int(instant.timestamp() * 1000)
+
+
+def from_epoch_millis(millis: int) -> datetime:
+    """The instant ``millis`` milliseconds after the epoch, in UTC (inverse of :func:`epoch_millis`)."""
+    return datetime.fromtimestamp(millis / 1000, UTC)
 
 
 def rfc3339(instant: datetime | None) -> str | None:

@@ -25,19 +25,17 @@ one in H1, one that no longer exists or has never published.
 
 from __future__ import annotations
 
-import json
 import math
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
+from chalicelib.domain.data_files import data_file
 from chalicelib.domain.tiers import PENALTY_TIER
 
-DISCOVERY_FILE = Path(__file__).resolve().parent.parent / "data" / "discovery.json"
 SIGNAL_KINDS = ("favorite_shop", "purchase")
 
 
@@ -60,7 +58,7 @@ class DiscoveryConfig:
 @lru_cache(maxsize=1)
 def discovery_config() -> DiscoveryConfig:
     """The parsed ``discovery.json`` (read once per process)."""
-    raw: dict[str, Any] = json.loads(DISCOVERY_FILE.read_text(encoding="utf-8"))
+    raw = data_file("discovery.json")
     return DiscoveryConfig(
         follower_sample=int(raw["follower_sample"]), follow_sample=int(raw["follow_sample"]),
         min_support=int(raw["min_support"]), related_size=int(raw["related_size"]),

@@ -34,7 +34,7 @@ def group_key(group: str) -> str:
 
 
 def month_key(followed_at: datetime) -> str:
-    return f"m#{clock.local_day(followed_at).strftime('%Y-%m')}"
+    return f"m#{clock.month_of(followed_at)}"
 
 
 def day_key(day: str) -> str:

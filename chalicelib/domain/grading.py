@@ -34,7 +34,6 @@ from chalicelib.domain.tiers import tier_config
 
 METRICS = ("fans", "active_fans", "revisit_rate", "avg_daily_posts")
 POOR, GOOD, EXCELLENT = "poor", "good", "excellent"
-STATUSES = (POOR, GOOD, EXCELLENT)
 # Rates are compared and stored at this many decimals, so an owner sees what was compared.
 RATE_DECIMALS = 4
 

@@ -13,20 +13,17 @@ account category.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
 from chalicelib.domain import clock
+from chalicelib.domain.data_files import data_file
 from chalicelib.domain.posts import PUBLISHED, recent_bucket_key
 from chalicelib.domain.tiers import PENALTY_TIER, hot_list_eligible, tier_config
 
-HOT_LIST_FILE = Path(__file__).resolve().parent.parent / "data" / "hot_list.json"
 ALL = "all"
 
 
@@ -45,7 +42,7 @@ class HotListConfig:
 @lru_cache(maxsize=1)
 def hot_list_config() -> HotListConfig:
     """The parsed ``hot_list.json`` (read once per process)."""
-    raw: dict[str, Any] = json.loads(HOT_LIST_FILE.read_text(encoding="utf-8"))
+    raw = data_file("hot_list.json")
     return HotListConfig(window_hours=float(raw["window_hours"]), half_life_hours=float(raw["half_life_hours"]),
                          weights={k: float(v) for k, v in raw["weights"].items()},
                          preferred_store_boost=float(raw["preferred_store_boost"]), size=int(raw["size"]),

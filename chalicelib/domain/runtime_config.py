@@ -20,8 +20,9 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from chalicelib.domain.moderation.chain import DATA_DIR, moderation_config
-from chalicelib.domain.ranking import HOT_LIST_FILE, HotListConfig
+from chalicelib.domain.data_files import data_file
+from chalicelib.domain.moderation.chain import moderation_config
+from chalicelib.domain.ranking import HotListConfig
 
 BANNED_WORDS, SPAM, HOT_LIST = "banned_words", "spam", "hot_list"
 # Who may read and change each document.
@@ -40,11 +41,11 @@ def _without_comment(raw: dict[str, Any]) -> dict[str, Any]:
 @lru_cache(maxsize=len(ROLE_OF))
 def _default_json(name: str) -> str:
     if name == BANNED_WORDS:
-        document = _without_comment(json.loads((DATA_DIR / "banned_words.json").read_text(encoding="utf-8")))
+        document = _without_comment(data_file("banned_words.json"))
     elif name == SPAM:
         document = next(e for e in moderation_config()["chain"] if e["hook"] == SPAM)["settings"]
     else:
-        raw = _without_comment(json.loads(HOT_LIST_FILE.read_text(encoding="utf-8")))
+        raw = _without_comment(data_file("hot_list.json"))
         document = {key: value for key, value in raw.items() if key != "bucket_shards"}
     return json.dumps(document, ensure_ascii=False)
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-TIERS_FILE = Path(__file__).resolve().parent.parent / "data" / "tiers.json"
+from chalicelib.domain.data_files import data_file
+
 NEW_ACCOUNT_TIER = "W1"
 PENALTY_TIER = "H1"
 
@@ -15,7 +14,7 @@ PENALTY_TIER = "H1"
 @lru_cache(maxsize=1)
 def tier_config() -> dict[str, Any]:
     """The parsed tier file (read once per process)."""
-    return json.loads(TIERS_FILE.read_text(encoding="utf-8"))
+    return data_file("tiers.json")
 
 
 def daily_quota_for(tier: str) -> int:

@@ -1,5 +1,4 @@
-"""Comments are content: the banned-words and spam hooks of the post chain run on them
-before they take a floor.
+"""Moderating a comment before it takes a floor, with the banned-words and spam hooks of the post chain.
 
 The hooks and their settings are those of the configured chain (``moderation.json``),
 so a word banned for posts is banned for comments. A comment the hooks would reject or

@@ -29,7 +29,7 @@ from chalicelib.domain.moderation.strikes import rejection_strike
 from chalicelib.services.runtime_config import LiveConfig, live_banned_words, live_spam_rules
 from chalicelib.services.strikes import SYSTEM, add_strike
 from chalicelib.store import fingerprints
-from chalicelib.store.accounts import AccountModel
+from chalicelib.store.accounts import tier_of
 from chalicelib.store.posts import PostModel, posts_by_ids
 
 
@@ -54,17 +54,10 @@ def post_texts(post_ids: Sequence[str]) -> dict[str, str]:
     return {pid: fingerprint_text(p.content.get("title", ""), p.content.get("text", "")) for pid, p in found.items()}
 
 
-def account_tier(account_id: str) -> str | None:
-    try:
-        return AccountModel.get(account_id, attributes_to_get=["tier"]).tier
-    except AccountModel.DoesNotExist:
-        return None
-
-
 def chain_services() -> dict[str, Any]:
     """The services hooks receive next to their settings."""
     return {"fingerprint_scheme": fingerprint_scheme(), "find_fingerprints": find_fingerprints,
-            "post_texts": post_texts, "account_tier": account_tier}
+            "post_texts": post_texts, "account_tier": tier_of}
 
 
 def live_chain_config() -> tuple[tuple[LiveConfig, ...], dict[str, Any]]:

@@ -28,12 +28,12 @@ from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.ids import derived_id, new_id
 from chalicelib.domain.messages import CloseWindowMessage, ListingEvent, ListingsMessage, NewProductsMessage
 from chalicelib.domain.new_products import MAX_EVENTS_PER_CALL, Listing, check_events, gather, message_chunks
-from chalicelib.domain.posts import section_of
+from chalicelib.domain.posts import PENDING_REVIEW, QUEUE_MODERATION, section_of
 from chalicelib.services.posts import send_to_moderation
 from chalicelib.services.strikes import SYSTEM
 from chalicelib.store import new_products as store
 from chalicelib.store import queues
-from chalicelib.store.accounts import AccountModel, accounts_by_ids
+from chalicelib.store.accounts import accounts_by_ids, find_account
 from chalicelib.store.posts import PostModel, queue_time
 from chalicelib.validation import validate
 
@@ -88,9 +88,8 @@ def record_event(listing: Listing, event_id: str) -> str:
     an applied event is recognised and not counted as a duplicate.
     """
     now = clock.now()
-    try:
-        account = AccountModel.get(listing.account_id, consistent_read=True)
-    except AccountModel.DoesNotExist:
+    account = find_account(listing.account_id, consistent=True)
+    if account is None:
         logger.warning("listing for a missing account dropped", account_id=listing.account_id)
         return "unknown_account"
     day = clock.local_day(now).isoformat()
@@ -99,7 +98,7 @@ def record_event(listing: Listing, event_id: str) -> str:
         logger.info("listing dropped: auto 上新 is off", account_id=account.account_id,
                     product_id=listing.product_id)
         return "opted_out"
-    window_id = account.new_product_window
+    window_id: str | None = account.new_product_window
     for _ in range(MAX_WINDOW_ATTEMPTS):
         outcome = store.record_listing(window_id, listing, event_id, now).outcome if window_id else "window_closed"
         if outcome != "window_closed":
@@ -113,7 +112,8 @@ def record_event(listing: Listing, event_id: str) -> str:
         if store.open_window(account.account_id, fresh, now, closes_ms, close_at, previous=window_id):
             window_id = fresh
         else:
-            window_id = AccountModel.get(account.account_id, consistent_read=True).new_product_window
+            moved = find_account(account.account_id, consistent=True)
+            window_id = moved.new_product_window if moved is not None else None
     raise RuntimeError(f"no open listing window for {account.account_id} after {MAX_WINDOW_ATTEMPTS} tries")
 
 
@@ -142,19 +142,16 @@ def close_window(window_id: str) -> str:
     if clock.epoch_millis(now) < window.closes_ms + settings.auto_new_close_grace_s * 1000:
         return "not_due"  # listings may still be joining; the schedule sends it again
     listings = store.window_listings(window)
-    try:
-        account = AccountModel.get(window.account_id)
-    except AccountModel.DoesNotExist:
-        account = None
+    account = find_account(window.account_id)
     if not listings or account is None or account.auto_new_products is False:
         store.close(window, None)
         return "closed_without_post"
-    closes_at = datetime.fromtimestamp(window.closes_ms / 1000, tz=now.tzinfo)
+    closes_at = clock.from_epoch_millis(int(window.closes_ms))
     post_id = derived_id(closes_at, window.window_id)
     post = PostModel(
         post_id, account_id=window.account_id, author_id=SYSTEM, type="new_product", format="nine_grid",
-        section=section_of("new_product"), status="pending_review", content=gather(listings).content(),
-        system=True, created_at=now, quota_day=None, queue="moderation",
+        section=section_of("new_product"), status=PENDING_REVIEW, content=gather(listings).content(),
+        system=True, created_at=now, quota_day=None, queue=QUEUE_MODERATION,
         # The scheduler re-sends it to moderation if this close's send is lost.
         queue_at=queue_time(now + timedelta(seconds=settings.moderation_resend_after_s)))
     store.insert_system_post(post)

@@ -106,10 +106,26 @@ def create_account(account: AccountModel) -> AccountModel:
 
 
 def get_account(account_id: str) -> AccountModel:
+    account = find_account(account_id)
+    if account is None:
+        raise NotFound(f"account {account_id} not found")
+    return account
+
+
+def find_account(account_id: str, consistent: bool = False) -> AccountModel | None:
+    """The account, or None when there is none (a worker's input may name a deleted or unknown one)."""
     try:
-        return AccountModel.get(account_id)
+        return AccountModel.get(account_id, consistent_read=consistent)
     except AccountModel.DoesNotExist:
-        raise NotFound(f"account {account_id} not found") from None
+        return None
+
+
+def tier_of(account_id: str) -> str | None:
+    """Only the account's tier (None: no such account)."""
+    try:
+        return AccountModel.get(account_id, attributes_to_get=["tier"]).tier
+    except AccountModel.DoesNotExist:
+        return None
 
 
 def update_account(account: AccountModel, changes: dict[str, Any]) -> AccountModel:

@@ -203,10 +203,3 @@ _RUNS = RunTables(SuggestionRunModel, SuggestionShardModel)
 create_run, get_run, finish_run, note_attempt, commit_shard, finished_shards, get_shard = (
     _RUNS.create_run, _RUNS.get_run, _RUNS.finish_run, _RUNS.note_attempt, _RUNS.commit_shard, _RUNS.finished_shards,
     _RUNS.get_shard)
-
-
-def running_run() -> SuggestionRunModel | None:
-    """A run still going, if any (runs are few: one a day plus operators' runs; a scan of a tiny table)."""
-    for run in SuggestionRunModel.scan(SuggestionRunModel.status == "running", consistent_read=True):
-        return run
-    return None

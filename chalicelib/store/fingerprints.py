@@ -9,13 +9,14 @@ after the window. Writing the same post twice overwrites the same items.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from chalicelib.config import settings
-from chalicelib.domain.clock import epoch_millis
+from chalicelib.domain.clock import epoch_millis, from_epoch_millis
+from chalicelib.domain.delivery_modes import key_millis
 from chalicelib.domain.moderation.fingerprint import FingerprintHit
 from chalicelib.domain.posts import feed_key
 from chalicelib.store.base import TableMeta
@@ -63,6 +64,6 @@ def find(keys: Sequence[str], since: datetime, per_key_limit: int) -> list[Finge
     for key in dict.fromkeys(keys):
         for item in FingerprintModel.query(key, FingerprintModel.entry_key > cutoff, scan_index_forward=False,
                                            limit=per_key_limit):
-            millis = int(item.entry_key.split("#", 1)[0])
-            hits.append(FingerprintHit(item.post_id, item.account_id, datetime.fromtimestamp(millis / 1000, UTC)))
+            at = from_epoch_millis(key_millis(item.entry_key))  # the entry key is the post's feed key
+            hits.append(FingerprintHit(item.post_id, item.account_id, at))
     return hits

@@ -28,6 +28,7 @@ from chalicelib.domain.posts import (
     REMOVED,
     SCHEDULED,
     FeedKeys,
+    section_feed_key,
 )
 from chalicelib.domain.quota import QuotaCharge
 from chalicelib.store import read_cache
@@ -364,7 +365,8 @@ def published_between(account_id: str, section: str, since: str, before: str | N
     if section == "all":
         index, attribute, prefix = PostModel.published_by_account, PostModel.feed_key, ""
     else:
-        index, attribute, prefix = PostModel.published_by_account_section, PostModel.section_feed_key, f"{section}#"
+        index, attribute = PostModel.published_by_account_section, PostModel.section_feed_key
+        prefix = section_feed_key(section, "")
     upper = f"{prefix}{before}" if before else f"{prefix}\uffff"
     found = list(index.query(account_id, attribute.between(f"{prefix}{since}", upper), scan_index_forward=False,
                              limit=limit + 1))

@@ -4,6 +4,7 @@ are one write, and a post that ends without publishing gives its day's quota slo
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from pynamodb.transactions import TransactWrite
@@ -109,8 +110,9 @@ def test_a_post_removed_before_it_published_gives_the_slot_back_exactly_once(api
                                                                              scheduled: bool) -> None:
     # Given a post waiting for moderation, or scheduled for later today's quota day
     account_id = new_account(api, "m1")["account_id"]
-    extra = {"publish_at": clock.rfc3339(clock.now().replace(microsecond=0) + (clock.next_local_midnight(
-        clock.now()) - clock.now()) / 2)} if scheduled else {}
+    now = clock.now().replace(microsecond=0)
+    midnight = clock.local_midnight(clock.local_day(now) + timedelta(days=1))
+    extra = {"publish_at": clock.rfc3339(now + (midnight - now) / 2)} if scheduled else {}
     post = publish(api, "m1", account_id, nine_grid("冬季新款羊绒围巾", **extra))
     day = clock.local_day(clock.parse_rfc3339(post["publish_at"])).isoformat() if scheduled else today()
     assert quota_count(account_id, day) == 1

@@ -7,14 +7,13 @@ configuration: a name and its settings.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
+from chalicelib.domain.data_files import data_file
+
 APPROVE, REJECT, REVIEW = "approve", "reject", "review"
 
 
@@ -118,7 +117,7 @@ def required_service(settings: dict[str, Any], name: str, hook: str) -> Any:
 
 
 def load_chain_config(name: str = "moderation.json") -> dict[str, Any]:
-    return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
+    return data_file(name)
 
 
 @lru_cache(maxsize=1)

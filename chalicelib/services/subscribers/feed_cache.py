@@ -1,5 +1,6 @@
-"""Drop this container's cached list of an account's recent posts when one is published
-or taken down (store/read_cache.py), so the feed re-reads it at once here.
+"""Drops this container's cached recent posts of an account when one is published or taken down.
+
+The cache is store/read_cache.py's; the feed here then re-reads the list at once.
 
 Other containers re-read it within the cache's TTL; a taken-down post never shows
 anyway (the feed re-reads each post it serves). Idempotent: dropping twice is a no-op.

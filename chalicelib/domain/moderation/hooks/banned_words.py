@@ -11,13 +11,13 @@ begins or ends with a Latin letter must not run into another Latin word (加v is
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.domain.moderation.chain import DATA_DIR, REJECT, Hook, PostContent, Verdict
+from chalicelib.domain.data_files import data_file
+from chalicelib.domain.moderation.chain import REJECT, Hook, PostContent, Verdict
 from chalicelib.domain.moderation.text import fold
 
 NAME = "banned_words"
@@ -141,7 +141,7 @@ def _occurrences(text: str, word: str) -> list[int]:
 
 def load_word_list(name: str = "banned_words.json") -> BannedWordList:
     """The banned-word file ``name`` from ``chalicelib/data``, compiled."""
-    return BannedWordList(json.loads((DATA_DIR / name).read_text(encoding="utf-8")))
+    return BannedWordList(data_file(name))
 
 
 def banned_words_hook(settings: dict[str, Any]) -> Hook:

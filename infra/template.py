@@ -27,7 +27,7 @@ from pynamodb.models import Model
 
 from chalicelib.auth import MODERATOR, OPERATOR
 from chalicelib.config import settings
-from chalicelib.store.queues import QUEUES, QueueSpec
+from chalicelib.store.queues import QUEUES, QueueSpec, key_of_queue
 from chalicelib.store.tables import ALL_MODELS
 from infra.access import (
     CONSUME_ACTIONS,
@@ -159,10 +159,10 @@ def queue_resources(key: str, spec: QueueSpec) -> dict[str, dict[str, Any]]:
 
 
 def queue_key_of(queue_name: str) -> str:
-    for key, spec in QUEUES.items():
-        if spec.name == queue_name:
-            return key
-    raise TemplateError(f"consumer queue {queue_name!r} is not in chalicelib.store.queues.QUEUES")
+    key = key_of_queue(queue_name)
+    if key is None:
+        raise TemplateError(f"consumer queue {queue_name!r} is not in chalicelib.store.queues.QUEUES")
+    return key
 
 
 # --- auth, alarms -----------------------------------------------------------------------------

@@ -46,7 +46,7 @@ from chalice.local import LambdaContext
 from chalicelib.config import settings
 from chalicelib.services import background
 from local.store_calls import dynamodb_clients, sqs_client
-from local.workers import sqs_event
+from local.workers import failed_records, sqs_event
 
 _DDB = "com.amazonaws.dynamodb.v20120810#"
 _JSON = "application/x-amz-json-1.0"
@@ -278,12 +278,12 @@ class ChaosDrain:
             if isinstance(source, SQSEventConfig):
                 url = self.sqs.get_queue_url(QueueName=source.queue)["QueueUrl"]
                 arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-                self.consumers.append((source.name, app.handler_map[source.name], url, arn,
+                self.consumers.append((source.name, app.handler_map[source.name], source.queue, url, arn,
                                        min(source.batch_size, 10)))
         self.crashes = 0
         self.handled: list[tuple[str, str]] = []  # (handler, body) of every record handled without error
 
-    def poll(self, name: str, handler: Any, url: str, arn: str, batch_size: int) -> int:
+    def poll(self, name: str, handler: Any, queue_name: str, url: str, arn: str, batch_size: int) -> int:
         """Receive one batch and run it; returns the messages received."""
         background.flush()  # messages a request sent after answering (feed impressions) are in the queue
         messages = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch_size,
@@ -296,10 +296,10 @@ class ChaosDrain:
             if injector is not None:
                 injector.arm_crash()
                 with injector.active():
-                    result = handler(event, context) or {}
+                    result = handler(event, context)
             else:
-                result = handler(event, context) or {}
-            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+                result = handler(event, context)
+            failed = failed_records(queue_name, result)
         except WorkerCrash:
             self.crashes += 1
             self._expire(url, [m["ReceiptHandle"] for m in messages])  # its visibility timeout runs out

@@ -21,6 +21,7 @@ from chalice.local import LambdaContext
 from chalicelib.config import settings
 from chalicelib.observability import logger
 from chalicelib.services import background
+from chalicelib.store import queues
 from local.cron import cron_matches, rate_seconds
 
 # Failed records become visible again after this long (Lambda would wait for the
@@ -42,12 +43,22 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
     } for m in messages]}
 
 
+def failed_records(queue_name: str, result: Any) -> set[str]:
+    """The message ids a handler's answer reports failed, as Lambda reads it: only when the
+    queue's event source reports partial failures (``QueueSpec``), else the answer is ignored."""
+    key = queues.key_of_queue(queue_name)
+    if key is None or not queues.QUEUES[key].reports_partial_failures or not isinstance(result, dict):
+        return set()
+    return {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+
+
 class QueueConsumer:
     """One SQS event source: receive a batch, invoke the handler, settle the messages."""
 
     def __init__(self, app: Chalice, source: SQSEventConfig, retry_delay_s: int = LOCAL_RETRY_DELAY_S) -> None:
         self.handler = app.handler_map[source.name]
         self.name = source.name
+        self.queue_name = source.queue
         self.batch_size = min(source.batch_size, 10)
         self.retry_delay_s = retry_delay_s
         sqs = _sqs()
@@ -64,8 +75,7 @@ class QueueConsumer:
             return 0
         context = LambdaContext(self.name, memory_size=512, max_runtime_ms=900_000)
         try:
-            result = self.handler(sqs_event(messages, self.arn), context) or {}
-            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+            failed = failed_records(self.queue_name, self.handler(sqs_event(messages, self.arn), context))
         except Exception:
             logger.exception("handler failed for the whole batch", handler=self.name)
             failed = {m["MessageId"] for m in messages}

@@ -35,7 +35,6 @@ from chalicelib.services import activity, background
 from chalicelib.services.representations import post_view
 from chalicelib.store import delivery_state, inbox, read_cache
 from chalicelib.store.accounts import accounts_by_ids
-from chalicelib.store.batch import batch_write, key_of
 from chalicelib.store.posts import posts_by_ids, published_between
 
 # A page whose entries were all stale (taken down, unfollowed) reads on, but at most
@@ -213,7 +212,7 @@ def _hydrate(user_id: str, page: list[FeedEntry]) -> list[dict[str, Any]]:
     visible = [e for e in page if shows(e)]
     stale = [e for e in page if not e.pulled and e not in visible]
     if stale:
-        batch_write(inbox.InboxModel, delete_keys=[key_of(inbox.InboxModel, user_id, e.feed_key) for e in stale])
+        inbox.drop_entries(user_id, [e.feed_key for e in stale])
     unfollowed = {e.account_id for e in page if e.pulled and e.account_id not in follows}
     delivery_state.remove_pulled(user_id, sorted(unfollowed))
     result = []

@@ -42,13 +42,11 @@ from chalicelib.observability import logger
 from chalicelib.services.accounts import owner_only_account
 from chalicelib.store import grading as store
 from chalicelib.store import queues
-from chalicelib.store.accounts import AccountModel
-from chalicelib.store.activity import FAN_DAY_TTL_DAYS, AccountDayModel, FanDayModel
+from chalicelib.store.activity import FAN_DAY_TTL_DAYS
 from chalicelib.validation import validate
 
 MAP, REDUCE, DONE = "map", "reduce", "done"
 SOURCES = ("accounts", "days", "fans")
-_SOURCE_TABLES = {"accounts": AccountModel, "days": AccountDayModel, "fans": FanDayModel}
 
 
 def map_shard_ids(run: store.GradingRunModel) -> list[str]:
@@ -80,7 +78,7 @@ def start_run(run_id: str, now: datetime) -> store.GradingRunModel:
     if run is None:
         check_runnable(run_id, now, max_age_days=FAN_DAY_TTL_DAYS - grading_config().window_days)
         per, cap = settings.grading_rows_per_segment, settings.grading_max_shards
-        sizes = {source: store.table_size(model) for source, model in _SOURCE_TABLES.items()}
+        sizes = store.source_sizes()
         run = store.GradingRunModel(
             run_id, kind=run_kind(run_id), cutoff=cutoff_of(run_id).isoformat(), status="running", phase=MAP,
             started_at=now, map_segments={source: shard_count(n, per, cap) for source, n in sizes.items()},

@@ -147,13 +147,6 @@ def map_shard(run: store.GradingRunModel, source: str, segment: int) -> dict[str
     return {"rows": rows, "chunks": writer.seq, "committed": committed}
 
 
-def _epoch(serialized: str | None) -> float:
-    # PynamoDB's UTCDateTimeAttribute format; an account without one is graded (it predates the field).
-    if not serialized:
-        return 0.0
-    return datetime.strptime(serialized, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
-
-
 def _map_accounts(writer: ChunkWriter, segment: int, total: int, started_at: datetime) -> int:
     rows = 0
     for page in store.scan_accounts(segment, total, SCAN_PAGE_LIMIT):
@@ -161,7 +154,7 @@ def _map_accounts(writer: ChunkWriter, segment: int, total: int, started_at: dat
             rows += 1
             # The tier as it stood when the run started (a move to H1 or back since is not this run's).
             writer.add(account_id, [account_id, tier_at(tier, changes, started_at), status, followers,
-                                    _epoch(created_at), graded_month])
+                                    created_at, graded_month])
     return rows
 
 

@@ -54,8 +54,7 @@ from chalicelib.services.representations import post_view
 from chalicelib.store import queues, roster
 from chalicelib.store import realtime as store
 from chalicelib.store.accounts import get_account
-from chalicelib.store.batch import batch_get, key_of
-from chalicelib.store.follows import FollowModel
+from chalicelib.store.follows import follows_by
 from chalicelib.store.posts import PostModel, get_post
 
 logger = Logger(service="weitao-realtime")
@@ -432,7 +431,7 @@ def _push_pulled(post_id: str) -> int:
     delivered = 0
     now = clock.now()
     for page in store.present_users(now):
-        follows = batch_get(FollowModel, [key_of(FollowModel, post.account_id, u) for u in page])
+        follows = follows_by(post.account_id, page)
         fans = [f.user_id for f in follows if pulled_post_shows(
             post.feed_key, clock.epoch_millis(f.followed_at), [str(g) for g in post.audience_groups or ()],
             f.groups)]

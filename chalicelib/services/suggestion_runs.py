@@ -51,8 +51,7 @@ from chalicelib.domain.tiers import PENALTY_TIER
 from chalicelib.observability import logger
 from chalicelib.store import discovery as store
 from chalicelib.store import queues
-from chalicelib.store.accounts import AccountModel
-from chalicelib.store.grading import table_size
+from chalicelib.store.grading import account_count
 
 SCAN_PAGE_LIMIT: int | None = None  # tests make it small to cross pages
 FOLLOWS_CACHE_USERS = 50_000  # sampled followers' follow lists a shard keeps (≈ 50 ids each)
@@ -138,7 +137,7 @@ def start_run(run_id: str, now: datetime) -> store.SuggestionRunModel:
     """Start run ``run_id`` or resume it: send its unfinished shards (a done run is returned as it is)."""
     run = store.get_run(run_id)
     if run is None:
-        accounts = table_size(AccountModel)
+        accounts = account_count()
         run = store.SuggestionRunModel(
             run_id, status="running", started_at=now, accounts_estimate=accounts,
             segments=shard_count(accounts, settings.suggestion_accounts_per_shard, settings.suggestion_max_shards))

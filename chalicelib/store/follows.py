@@ -18,6 +18,7 @@ from chalicelib.domain.errors import NotFound
 from chalicelib.store import fan_counts, read_cache
 from chalicelib.store.accounts import AccountModel
 from chalicelib.store.base import GlobalIndex, TableMeta, flat_key, raw_key, transaction_failures
+from chalicelib.store.batch import batch_get, key_of
 from chalicelib.store.roster import FanRosterModel, member, roster_page
 
 
@@ -178,6 +179,11 @@ def _follower_count(account_id: str) -> int:
         return int(AccountModel.get(account_id, consistent_read=True).follower_count)
     except AccountModel.DoesNotExist:
         raise NotFound(f"account {account_id} not found") from None
+
+
+def follows_by(account_id: str, user_ids: Iterable[str]) -> list[FollowModel]:
+    """The follow items of those of ``user_ids`` who follow the account (one BatchGetItem per 100)."""
+    return batch_get(FollowModel, [key_of(FollowModel, account_id, u) for u in user_ids])
 
 
 def groups_of(account_id: str, user_id: str) -> set[str] | None:

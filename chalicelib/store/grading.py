@@ -144,6 +144,17 @@ def table_size(model_cls: type[Model]) -> int:
     return int(model_cls.describe_table().get("ItemCount", 0))
 
 
+def source_sizes() -> dict[str, int]:
+    """How many items each table a grading run maps holds: ``accounts``, ``days`` and ``fans``."""
+    return {source: table_size(model) for source, model in
+            (("accounts", AccountModel), ("days", AccountDayModel), ("fans", FanDayModel))}
+
+
+def account_count() -> int:
+    """The accounts table's item count (sizes a discovery run's shards)."""
+    return table_size(AccountModel)
+
+
 # --- map output ------------------------------------------------------------------------------
 
 def write_chunks(chunks: list[GradingChunkModel]) -> None:
@@ -166,13 +177,19 @@ def _n(item: dict[str, Any], name: str) -> int:
     return int(value["N"]) if value else 0
 
 
+def _epoch_s(serialized: str | None) -> float:
+    # PynamoDB's UTCDateTimeAttribute format, read from the raw scan without building models.
+    return datetime.strptime(serialized, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp() if serialized else 0.0
+
+
 def scan_accounts(segment: int, total: int, page_limit: int | None = None) -> Iterator[list[tuple[Any, ...]]]:
-    """Pages of ``(account_id, tier, tier_status, follower_count, created_at, last_graded_month, tier_changes)``."""
+    """Pages of ``(account_id, tier, tier_status, follower_count, created_at, last_graded_month, tier_changes)``,
+    ``created_at`` in epoch seconds (0.0 for an account from before the field: it is graded)."""
     names = ["account_id", "tier", "tier_status", "follower_count", "created_at", "last_graded_month",
              "tier_changes"]
     for page in scan_segment(AccountModel, segment, total, projection=names, page_limit=page_limit):
         yield [(_s(i, "account_id"), _s(i, "tier") or "W1", _s(i, "tier_status"), _n(i, "follower_count"),
-                _s(i, "created_at"), _s(i, "last_graded_month"),
+                _epoch_s(_s(i, "created_at")), _s(i, "last_graded_month"),
                 [c["S"] for c in i.get("tier_changes", {}).get("L", [])]) for i in page]
 
 

@@ -68,6 +68,11 @@ def delete_entries(user_ids: Iterable[str], feed_key: str) -> int:
     return batch_write(InboxModel, delete_keys=[key_of(InboxModel, u, feed_key) for u in user_ids])
 
 
+def drop_entries(user_id: str, feed_keys: Iterable[str]) -> int:
+    """Remove some of one user's entries (the feed's stale ones); missing entries are fine."""
+    return batch_write(InboxModel, delete_keys=[key_of(InboxModel, user_id, k) for k in feed_keys])
+
+
 def inbox_page(user_id: str, section: str, before: str | None, limit: int) -> list[InboxModel]:
     """Entries newest first with feed key below ``before``; ``section`` 'all' reads the table."""
     if section == "all":

@@ -81,6 +81,11 @@ QUEUES = {
 }
 
 
+def key_of_queue(queue_name: str) -> str | None:
+    """The :data:`QUEUES` key of the queue named ``queue_name`` (a consumer's ``queue=``), None if unknown."""
+    return next((key for key, spec in QUEUES.items() if spec.name == queue_name), None)
+
+
 @lru_cache(maxsize=1)
 def _client() -> Any:
     return boto3.client("sqs", region_name=settings.region)

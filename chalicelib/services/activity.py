@@ -23,7 +23,7 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.posts import PUBLISHED
 from chalicelib.observability import logger
 from chalicelib.store import activity as store
-from chalicelib.store import fan_counts, queues
+from chalicelib.store import follows, queues
 from chalicelib.store.posts import PostModel
 
 
@@ -82,5 +82,5 @@ def apply_batch(records: Iterable[tuple[str, str]]) -> dict[str, int]:
     fans = store.followers_among(fan_candidates(messages))
     fan_days = plan_activity(messages, fans).fan_days
     written = store.apply_units(activity_units(messages, fans), fan_days)
-    moved = fan_counts.record_active_days(fan_days)
+    moved = follows.record_active_days(fan_days)
     return {"messages": len(messages), "dropped": dropped, **written, "fans_moved": moved}

@@ -28,10 +28,11 @@ from chalicelib.domain import clock
 from chalicelib.domain import notifications as rules
 from chalicelib.domain.cursor import cursor_scope, decode_cursor, encode_cursor
 from chalicelib.domain.errors import InvalidInput, found
+from chalicelib.domain.messages import NotificationPushMessage
 from chalicelib.domain.notifications import OWNER, NotificationEvent
-from chalicelib.services import realtime
 from chalicelib.store import notifications as store
 from chalicelib.store import queues
+from chalicelib.store import realtime as presence
 from chalicelib.store.accounts import accounts_by_ids
 from chalicelib.store.base import flat_key, raw_key
 from chalicelib.validation import validate
@@ -170,8 +171,19 @@ def apply_events(events: Iterable[NotificationEvent]) -> list[tuple[str, str]]:
             written.append((recipient, nid))
     for key, members in groups.items():
         written += _apply_group(key, members, accounts, now)
-    realtime.announce_notifications(written)
+    _announce(written)
     return written
+
+
+def _announce(written: list[tuple[str, str]]) -> None:
+    """New or regrouped notifications ``(user, notification id)``: queue a push to the users present."""
+    try:
+        present = presence.present({user for user, _ in written}, clock.now()) if written else {}
+        messages = [NotificationPushMessage(u, n).to_json() for u, n in written if u in present]
+        if messages:
+            queues.send_many("push", messages)
+    except Exception:
+        logger.exception("notification pushes not enqueued", count=len(written))
 
 
 def _apply_group(key: str, members: list[tuple[str, NotificationEvent]], accounts: dict[str, Any],
@@ -244,6 +256,15 @@ def list_notifications(principal: Principal, type_: str | None, limit: int, curs
 
 def unread(principal: Principal) -> dict[str, Any]:
     return {"count": unread_of(principal.user_id)}
+
+
+def notification_frame(user_id: str, notification_id: str) -> dict[str, Any] | None:
+    """The realtime ``notification`` frame of one notification, with the unread count (None: it is gone)."""
+    item = store.get_notification(user_id, notification_id)
+    if item is None:
+        return None
+    return {"type": "notification", "notification": view(item, store.get_settings(user_id).read_marker),
+            "unread": unread_of(user_id)}
 
 
 def unread_of(user_id: str) -> int:

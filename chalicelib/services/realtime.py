@@ -50,6 +50,7 @@ from chalicelib.domain.messages import (
     RosterFeedPushMessage,
 )
 from chalicelib.domain.posts import PUBLISHED
+from chalicelib.services import notifications
 from chalicelib.services.representations import post_view
 from chalicelib.store import queues, roster
 from chalicelib.store import realtime as store
@@ -340,17 +341,6 @@ def announce_pulled(post_id: str) -> None:
     _send(PulledFeedPushMessage(post_id))
 
 
-def announce_notifications(written: list[tuple[str, str]]) -> None:
-    """New or regrouped notifications ``(user, notification id)``: push them to the users present."""
-    try:
-        present = store.present({user for user, _ in written}, clock.now()) if written else {}
-        messages = [NotificationPushMessage(u, n).to_json() for u, n in written if u in present]
-        if messages:
-            queues.send_many("push", messages)
-    except Exception:
-        logger.exception("notification pushes not enqueued", count=len(written))
-
-
 def post_changed(post_id: str) -> None:
     """A post's counters changed: one ``post.counters`` push per post per second at most."""
     try:
@@ -442,19 +432,11 @@ def _push_pulled(post_id: str) -> int:
 
 
 def _push_notification(user_id: str, notification_id: str) -> int:
-    from chalicelib.services import notifications
-
-    now = clock.now()
-    present = store.present([user_id], now)
+    present = store.present([user_id], clock.now())
     if not present:
         return 0
-    item = notifications.store.get_notification(user_id, notification_id)
-    if item is None:
-        return 0
-    marker = notifications.store.get_settings(user_id).read_marker
-    frame = {"type": "notification", "notification": notifications.view(item, marker),
-             "unread": notifications.unread_of(user_id)}
-    return _deliver_each({user_id: [frame]}, present)
+    frame = notifications.notification_frame(user_id, notification_id)
+    return _deliver_each({user_id: [frame]}, present) if frame is not None else 0
 
 
 def _push_counters(post_id: str) -> int:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import time
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -19,7 +20,11 @@ from chalicelib.store import fan_counts, read_cache
 from chalicelib.store.accounts import AccountModel
 from chalicelib.store.base import GlobalIndex, TableMeta, flat_key, raw_key, transaction_failures
 from chalicelib.store.batch import batch_get, key_of
+from chalicelib.store.retry import backoff
 from chalicelib.store.roster import FanRosterModel, member, roster_page
+
+# Optimistic changes of one follow (read, then write on the revision read) retry this often.
+MAX_ATTEMPTS = 20
 
 
 class UserIndex(GlobalIndex["FollowModel"]):
@@ -44,6 +49,11 @@ class FollowModel(Model):
     active_before = UnicodeAttribute(null=True)
     rev = NumberAttribute(null=True)
     by_user = UserIndex()
+
+
+def backoff_after_race(attempt: int) -> None:
+    """Wait a little before reading a follow again that another writer changed first."""
+    backoff(attempt, 0.005, 0.2, time.sleep)
 
 
 def revision_unchanged(current: FollowModel) -> Condition:
@@ -85,7 +95,7 @@ def unfollow(account_id: str, user_id: str) -> bool:
     counters; the delete is conditional on that same follow and revision (a concurrent
     unfollow and re-follow, a group change or new activity makes it read again).
     """
-    for attempt in range(fan_counts.MAX_ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
         try:
             current = FollowModel.get(account_id, user_id, consistent_read=True)
         except FollowModel.DoesNotExist:
@@ -107,10 +117,63 @@ def unfollow(account_id: str, user_id: str) -> bool:
         if len(failed) >= 2 and failed[1]:
             return False
         if failed:
-            fan_counts.backoff_after_race(attempt)
+            backoff_after_race(attempt)
             continue  # changed, or unfollowed (and maybe followed again) meanwhile: look again
         return True
     return False
+
+
+def record_active_days(fan_days: Iterable[tuple[str, str, str]]) -> int:
+    """Move followers' last-active days for ``(account_id, day, user_id)`` facts; returns the follows moved.
+
+    Idempotent (a fact already applied moves nothing) and exact under concurrent
+    unfollows and group changes: each move is conditional on the follow's revision.
+    """
+    days: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for account_id, day, user_id in fan_days:
+        days[(account_id, user_id)].add(day)
+    if not days:
+        return 0
+    current = {(f.account_id, f.user_id): f
+               for f in batch_get(FollowModel, [key_of(FollowModel, a, u) for a, u in sorted(days)])}
+    moved = 0
+    for (account_id, user_id), active_days in sorted(days.items()):
+        follow = current.get((account_id, user_id))
+        for attempt in range(MAX_ATTEMPTS):
+            if follow is None:
+                break  # not (or no longer) a follower
+            old = (follow.last_active, follow.active_before)
+            last: str | None = follow.last_active
+            before: str | None = follow.active_before
+            for day in sorted(active_days):
+                last, before = fans.advance_activity(last, before, day)
+            if (last, before) == old or last is None:
+                break
+
+            def write(tx: TransactWrite, account_id: str = account_id, user_id: str = user_id,
+                      follow: FollowModel = follow, moves: tuple[str, str | None] = (last, before),
+                      old: tuple[str | None, str | None] = old) -> None:
+                last, before = moves
+                tx.update(FollowModel(account_id, user_id),
+                          actions=[FollowModel.last_active.set(last),
+                                   FollowModel.active_before.set(before) if before
+                                   else FollowModel.active_before.remove(),
+                                   FollowModel.rev.add(1)],
+                          condition=revision_unchanged(follow))
+                fan_counts.add_moves(tx, account_id, fans.activity_deltas(old, moves))
+
+            if not transaction_failures(FollowModel, write):
+                moved += 1
+                break
+            backoff_after_race(attempt)  # the follow changed meanwhile: read it again
+            try:
+                follow = FollowModel.get(account_id, user_id, consistent_read=True)
+            except FollowModel.DoesNotExist:
+                follow = None
+        else:
+            raise RuntimeError(f"follow {account_id}/{user_id} kept changing; the batch will be retried")
+    return moved
+
 
 
 def add_to_group(account_id: str, user_id: str, group: str) -> None:
@@ -126,7 +189,7 @@ def remove_from_group(account_id: str, user_id: str, group: str) -> None:
 def _change_group(account_id: str, user_id: str, group: str, joining: bool) -> None:
     # Read, then write conditional on the revision read: the group counters move
     # exactly once per real change, even under concurrent changes of the same follower.
-    for attempt in range(fan_counts.MAX_ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
         try:
             current = FollowModel.get(account_id, user_id, consistent_read=True)
         except FollowModel.DoesNotExist:
@@ -148,7 +211,7 @@ def _change_group(account_id: str, user_id: str, group: str, joining: bool) -> N
         read_cache.forget_follow(account_id, user_id)
         if not failed:
             return
-        fan_counts.backoff_after_race(attempt)
+        backoff_after_race(attempt)
     raise RuntimeError(f"follow {account_id}/{user_id} kept changing; retry")
 
 

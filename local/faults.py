@@ -15,7 +15,8 @@ client of the :class:`ChaosDrain` driver), so the code under test runs unchanged
   the queue, to come back when their visibility timeout ends;
 - **worker crash**: the worker dies after a random number of its store calls, before
   or after that request applied (:class:`WorkerCrash`, a ``BaseException`` no
-  handler catches; the driver leaves the batch to its visibility timeout).
+  handler catches; the driver leaves the batch to its visibility timeout). The
+  crash may come on any thread of the worker; after it no thread's call goes out.
 
 Runs are reproducible: every choice comes from one seeded random generator.
 botocore's retry sleeps are scaled down while faults are active (its decisions —
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 import uuid
 import zlib
@@ -102,6 +104,8 @@ class FaultInjector:
         self.enabled = False
         self._http = URLLib3Session()
         self._crash_in: int | None = None
+        self.dead = False  # the armed worker crashed: its process, every thread of it, is gone
+        self._crash_lock = threading.Lock()
         self._registrations: list[tuple[Any, str, Any]] = []
 
     # -- wiring ---------------------------------------------------------------
@@ -141,20 +145,27 @@ class FaultInjector:
         """Decide whether the worker about to run dies, and after how many store calls."""
         crashes = self.rng.random() < self.rates.crash
         self._crash_in = self.rng.randint(1, self.rates.crash_within) if crashes else None
+        self.dead = False
 
     def disarm(self) -> None:
         self._crash_in = None
+        self.dead = False
 
     # -- handlers -------------------------------------------------------------
     def _crash_point(self) -> str | None:
-        if self._crash_in is None:
-            return None
-        self._crash_in -= 1
-        if self._crash_in > 0:
-            return None
-        self._crash_in = None
-        self.injected["crash"] += 1
-        return "after" if self.rng.random() < 0.5 else "before"
+        # Any thread of the worker may reach the crash point (the fan-out announces on a thread
+        # of its own); once one has, the process is dead and no thread gets another call out.
+        with self._crash_lock:
+            if self.dead:
+                return "before"
+            if self._crash_in is None:
+                return None
+            self._crash_in -= 1
+            if self._crash_in > 0:
+                return None
+            self._crash_in, self.dead = None, True
+            self.injected["crash"] += 1
+            return "after" if self.rng.random() < 0.5 else "before"
 
     def _on_dynamodb(self, request: AWSPreparedRequest, event_name: str, **_: Any) -> AWSResponse | None:
         if not self.enabled:
@@ -297,6 +308,8 @@ class ChaosDrain:
                 injector.arm_crash()
                 with injector.active():
                     result = handler(event, context)
+                if injector.dead:  # a thread the handler does not wait on with an error died
+                    raise WorkerCrash("worker died on one of its threads")
             else:
                 result = handler(event, context)
             failed = failed_records(queue_name, result)

@@ -10,12 +10,16 @@ and dead-letter queue is empty. (``make bench`` runs the same with 100,000 follo
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import UTC, datetime
+from typing import Any
 
 import boto3
+from chalice import Chalice
 
 from app import app
 from chalicelib.config import settings
+from chalicelib.store import queues
 from chalicelib.store.accounts import AccountModel
 from chalicelib.store.inbox import InboxModel
 from local.faults import ChaosDrain, FaultInjector, FaultRates, delivered_total
@@ -73,3 +77,30 @@ def test_a_10000_follower_fan_out_under_faults_loses_and_doubles_nothing(api, mo
     for fault in ("throttle", "ambiguous", "unprocessed", "duplicate", "lost_delete", "crash"):
         assert injector.injected[fault] > 0, (fault, injector.injected)
     assert driver.crashes == injector.injected["crash"]
+
+
+def test_a_worker_that_dies_on_a_thread_of_its_own_leaves_its_batch_to_come_back(stack: None) -> None:
+    # Given a consumer that sends from a thread it waits on without looking at its error
+    # (as the fan-out's feed.new announcer does)
+    consumer_app = Chalice("dies-on-a-thread")
+
+    @consumer_app.on_sqs_message(queue=queues.QUEUES["push"].name, name="threaded_consumer")
+    def threaded_consumer(event: Any) -> None:
+        with ThreadPoolExecutor(1) as pool:
+            wait([pool.submit(queues.send, "activity", {"sent": "from a thread"})])
+
+    queues.send("push", {"job": "one"})
+    # And a worker that dies at its first store or queue call
+    injector = FaultInjector(FaultRates(crash=1.0, crash_within=1)).attach()
+    driver = ChaosDrain(consumer_app, injector)
+    try:
+        # When the worker takes the batch
+        received = driver.poll_one("threaded_consumer")
+    finally:
+        injector.detach()
+
+    # Then the worker counts as crashed: its message is not deleted and comes back
+    assert received == 1
+    assert driver.crashes == injector.injected["crash"] == 1
+    assert driver.handled == []
+    assert queue_depths()[queues.QUEUES["push"].name] == 1

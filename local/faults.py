@@ -13,12 +13,14 @@ client of the :class:`ChaosDrain` driver), so the code under test runs unchanged
 - **duplicate delivery**: SendMessage delivers the message twice;
 - **lost delete**: DeleteMessageBatch answers success but leaves some messages in
   the queue, to come back when their visibility timeout ends;
-- **worker crash**: the worker dies after a random number of its store calls, before
-  or after that request applied (:class:`WorkerCrash`, a ``BaseException`` no
-  handler catches; the driver leaves the batch to its visibility timeout). The
-  crash may come on any thread of the worker; after it no thread's call goes out.
+- **worker crash**: the worker dies after a random number of its handler's store
+  calls, before or after that request applied (:class:`WorkerCrash`, a
+  ``BaseException`` no handler catches; the driver leaves the batch to its visibility
+  timeout). The whole process dies: no call of its other threads (the fan-out's
+  writers and announcer) goes out after that.
 
-Runs are reproducible: every choice comes from one seeded random generator.
+Runs are reproducible: every choice comes from a seeded random generator, one per
+thread, and the crash point counts the handler's own calls.
 botocore's retry sleeps are scaled down while faults are active (its decisions —
 which errors, how many attempts, the retry quota — stay its own).
 """
@@ -97,16 +99,26 @@ class FaultInjector:
 
     def __init__(self, rates: FaultRates, seed: int = 7, retry_sleep_scale: float = 0.02) -> None:
         self.rates = rates
-        self.rng = random.Random(seed)
+        self.seed = seed
+        self._streams = threading.local()
         self.retry_sleep_scale = retry_sleep_scale
         self.injected: Counter[str] = Counter()
         self.lost_receipts: list[tuple[str, str]] = []
         self.enabled = False
         self._http = URLLib3Session()
         self._crash_in: int | None = None
+        self._armed_thread: int | None = None  # the thread whose calls count down to the crash
         self.dead = False  # the armed worker crashed: its process, every thread of it, is gone
         self._crash_lock = threading.Lock()
         self._registrations: list[tuple[Any, str, Any]] = []
+
+    @property
+    def rng(self) -> random.Random:
+        """This thread's generator: a thread's choices do not hang on when the others ran."""
+        stream = getattr(self._streams, "rng", None)
+        if stream is None:
+            stream = self._streams.rng = random.Random(f"{self.seed}:{threading.current_thread().name}")
+        return stream
 
     # -- wiring ---------------------------------------------------------------
     def attach(self) -> FaultInjector:
@@ -145,7 +157,7 @@ class FaultInjector:
         """Decide whether the worker about to run dies, and after how many store calls."""
         crashes = self.rng.random() < self.rates.crash
         self._crash_in = self.rng.randint(1, self.rates.crash_within) if crashes else None
-        self.dead = False
+        self._armed_thread, self.dead = threading.get_ident(), False
 
     def disarm(self) -> None:
         self._crash_in = None
@@ -153,12 +165,13 @@ class FaultInjector:
 
     # -- handlers -------------------------------------------------------------
     def _crash_point(self) -> str | None:
-        # Any thread of the worker may reach the crash point (the fan-out announces on a thread
-        # of its own); once one has, the process is dead and no thread gets another call out.
+        # The handler's own calls count down to the crash, so where it dies does not hang on
+        # its other threads (the fan-out announces on one); once it has died, no thread of the
+        # process gets another call out.
         with self._crash_lock:
             if self.dead:
                 return "before"
-            if self._crash_in is None:
+            if self._crash_in is None or threading.get_ident() != self._armed_thread:
                 return None
             self._crash_in -= 1
             if self._crash_in > 0:
@@ -308,8 +321,6 @@ class ChaosDrain:
                 injector.arm_crash()
                 with injector.active():
                     result = handler(event, context)
-                if injector.dead:  # a thread the handler does not wait on with an error died
-                    raise WorkerCrash("worker died on one of its threads")
             else:
                 result = handler(event, context)
             failed = failed_records(queue_name, result)

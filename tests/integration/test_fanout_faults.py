@@ -9,8 +9,10 @@ and dead-letter queue is empty. (``make bench`` runs the same with 100,000 follo
 
 from __future__ import annotations
 
+import json
+import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -79,18 +81,23 @@ def test_a_10000_follower_fan_out_under_faults_loses_and_doubles_nothing(api, mo
     assert driver.crashes == injector.injected["crash"]
 
 
-def test_a_worker_that_dies_on_a_thread_of_its_own_leaves_its_batch_to_come_back(stack: None) -> None:
-    # Given a consumer that sends from a thread it waits on without looking at its error
-    # (as the fan-out's feed.new announcer does)
-    consumer_app = Chalice("dies-on-a-thread")
+def test_a_crashed_worker_s_other_threads_get_nothing_out(stack: None) -> None:
+    # Given a consumer with a thread of its own that sends once the handler has made its call
+    # (as the fan-out's writers and feed.new announcer work beside the handler)
+    consumer_app = Chalice("crash-with-threads")
 
     @consumer_app.on_sqs_message(queue=queues.QUEUES["push"].name, name="threaded_consumer")
     def threaded_consumer(event: Any) -> None:
+        handler_called = threading.Event()
         with ThreadPoolExecutor(1) as pool:
-            wait([pool.submit(queues.send, "activity", {"sent": "from a thread"})])
+            pool.submit(lambda: handler_called.wait(5) and queues.send("activity", {"sent": "by a thread"}))
+            try:
+                queues.send("activity", {"sent": "by the handler"})
+            finally:
+                handler_called.set()
 
     queues.send("push", {"job": "one"})
-    # And a worker that dies at its first store or queue call
+    # And a worker that dies at its handler's first call
     injector = FaultInjector(FaultRates(crash=1.0, crash_within=1)).attach()
     driver = ChaosDrain(consumer_app, injector)
     try:
@@ -99,8 +106,11 @@ def test_a_worker_that_dies_on_a_thread_of_its_own_leaves_its_batch_to_come_back
     finally:
         injector.detach()
 
-    # Then the worker counts as crashed: its message is not deleted and comes back
+    # Then the worker crashed, its message comes back, and its thread sent nothing
     assert received == 1
     assert driver.crashes == injector.injected["crash"] == 1
     assert driver.handled == []
     assert queue_depths()[queues.QUEUES["push"].name] == 1
+    sqs = boto3.client("sqs", region_name=settings.region)
+    sent = sqs.receive_message(QueueUrl=queues.queue_url(queues.QUEUES["activity"].name), MaxNumberOfMessages=10)
+    assert {"sent": "by a thread"} not in [json.loads(m["Body"]) for m in sent.get("Messages", [])]
